@@ -1,0 +1,369 @@
+package dev.omnibus.broker;
+
+import dev.omnibus.broker.support.Redaction;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.net.ssl.SSLContext;
+
+/**
+ * How a broker connects. Immutable; build with {@link #builder()}, derive with
+ * {@link #toBuilder()}. Every default is a named constant; {@link Builder#build()} validates
+ * and names the offending value. {@link #toString()} never shows the password.
+ *
+ * <p>Backend properties come from {@link Builder#property(String, String)} and from the query
+ * parameters of the first URL ({@code nats://host:4222?jetstream=true}); explicit properties
+ * win over URL parameters.
+ */
+public final class BrokerOptions {
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_PUBLISH_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+    private final List<String> urls;
+    private final String nodeId;
+    private final Duration connectTimeout;
+    private final Duration publishTimeout;
+    private final Duration shutdownTimeout;
+    private final SSLContext sslContext;
+    private final String username;
+    private final String password;
+    private final Map<String, String> properties;
+
+    private BrokerOptions(Builder b, Map<String, String> properties) {
+        this.urls = List.copyOf(b.urls);
+        this.nodeId = b.nodeId != null ? b.nodeId : randomNodeId();
+        this.connectTimeout = b.connectTimeout;
+        this.publishTimeout = b.publishTimeout;
+        this.shutdownTimeout = b.shutdownTimeout;
+        this.sslContext = b.sslContext;
+        this.username = b.username;
+        this.password = b.password;
+        this.properties = properties;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options for one URL, everything else default. */
+    public static BrokerOptions of(String url) {
+        return builder().url(url).build();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** The first URL as given (may contain a password: show {@link #redactedUrls()} to people). */
+    public String url() {
+        return urls.get(0);
+    }
+
+    /** All URLs as given, e.g. the servers of a cluster. */
+    public List<String> urls() {
+        return urls;
+    }
+
+    /** The URLs with passwords masked, comma-separated: safe for logs and messages. */
+    public String redactedUrls() {
+        StringBuilder b = new StringBuilder();
+        for (String u : urls) {
+            if (b.length() > 0) {
+                b.append(',');
+            }
+            b.append(Redaction.url(u));
+        }
+        return b.toString();
+    }
+
+    /** The URL scheme of the first URL, lower case ({@code nats}, {@code amqp}, {@code memory}). */
+    public String scheme() {
+        return schemeOf(url());
+    }
+
+    /** This broker instance's id, unique among the nodes of one system (default: random, 8 characters). */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** How long a publish waits for the broker (or for a lost connection to come back) before failing. */
+    public Duration publishTimeout() {
+        return publishTimeout;
+    }
+
+    /** How long disconnect and unsubscribe wait for running handlers. */
+    public Duration shutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    /** The TLS context to use, or null for the backend's default. */
+    public SSLContext sslContext() {
+        return sslContext;
+    }
+
+    /** User name given to the builder, or null (backends also read it from the URL). */
+    public String username() {
+        return username;
+    }
+
+    /** Password given to the builder, or null. Never log it. */
+    public String password() {
+        return password;
+    }
+
+    /** Backend properties: the first URL's query parameters overlaid with explicit ones. */
+    public Map<String, String> properties() {
+        return properties;
+    }
+
+    /** A backend property, or {@code defaultValue}. */
+    public String property(String name, String defaultValue) {
+        return properties.getOrDefault(name, defaultValue);
+    }
+
+    /** A boolean backend property; anything but true/false is an IllegalArgumentException. */
+    public boolean booleanProperty(String name, boolean defaultValue) {
+        String v = properties.get(name);
+        if (v == null || v.isEmpty()) {
+            return defaultValue;
+        }
+        if (v.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (v.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException("property '" + name + "' must be true or false, was '" + v + "'");
+    }
+
+    /** An integer backend property within [min, max]; anything else is an IllegalArgumentException. */
+    public long longProperty(String name, long defaultValue, long min, long max) {
+        String v = properties.get(name);
+        if (v == null || v.isEmpty()) {
+            return defaultValue;
+        }
+        long n;
+        try {
+            n = Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("property '" + name + "' must be a whole number, was '" + v + "'");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("property '" + name + "' must be between " + min + " and " + max + ", was " + n);
+        }
+        return n;
+    }
+
+    /** A duration backend property in ISO-8601 ({@code PT2S}) or milliseconds ({@code 2000}). */
+    public Duration durationProperty(String name, Duration defaultValue) {
+        String v = properties.get(name);
+        if (v == null || v.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            return v.chars().allMatch(Character::isDigit) ? Duration.ofMillis(Long.parseLong(v)) : Duration.parse(v);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("property '" + name
+                    + "' must be milliseconds (2000) or an ISO-8601 duration (PT2S), was '" + v + "'");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BrokerOptions{urls=" + redactedUrls() + ", nodeId=" + nodeId + ", connectTimeout=" + connectTimeout
+                + ", publishTimeout=" + publishTimeout + ", shutdownTimeout=" + shutdownTimeout
+                + ", tls=" + (sslContext != null) + ", username=" + username
+                + ", password=" + (password == null ? "null" : Redaction.MASK) + ", properties=" + redactedProperties() + "}";
+    }
+
+    private Map<String, String> redactedProperties() {
+        Map<String, String> m = new LinkedHashMap<>(properties);
+        m.replaceAll((k, v) -> k.toLowerCase().matches(".*(password|pass|token|secret|nkey|jwt).*") ? Redaction.MASK : v);
+        return m;
+    }
+
+    /** The scheme of {@code url}, lower case, or an IllegalArgumentException when it has none. */
+    public static String schemeOf(String url) {
+        int colon = url.indexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("broker URL '" + Redaction.url(url)
+                    + "' has no scheme; write it as scheme:..., e.g. memory:, nats://127.0.0.1:4222, amqp://127.0.0.1:5672");
+        }
+        String scheme = url.substring(0, colon).toLowerCase();
+        for (int i = 0; i < scheme.length(); i++) {
+            char c = scheme.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+                throw new IllegalArgumentException("broker URL '" + Redaction.url(url)
+                        + "' has an invalid scheme; write it as scheme:..., e.g. nats://127.0.0.1:4222");
+            }
+        }
+        return scheme;
+    }
+
+    static String randomNodeId() {
+        String s = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+        return (s + "00000000").substring(0, 8);
+    }
+
+    private static Map<String, String> queryOf(String url) {
+        Map<String, String> m = new LinkedHashMap<>();
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return m;
+        }
+        int end = url.indexOf('#', q);
+        String query = url.substring(q + 1, end < 0 ? url.length() : end);
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            String v = eq < 0 ? "true" : pair.substring(eq + 1);
+            m.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+        }
+        return m;
+    }
+
+    /** Builds {@link BrokerOptions}. */
+    public static final class Builder {
+        private final List<String> urls = new ArrayList<>();
+        private String nodeId;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
+        private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private SSLContext sslContext;
+        private String username;
+        private String password;
+        private final Map<String, String> properties = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        private Builder(BrokerOptions o) {
+            urls.addAll(o.urls);
+            nodeId = o.nodeId;
+            connectTimeout = o.connectTimeout;
+            publishTimeout = o.publishTimeout;
+            shutdownTimeout = o.shutdownTimeout;
+            sslContext = o.sslContext;
+            username = o.username;
+            password = o.password;
+            Map<String, String> fromUrl = queryOf(o.url());
+            o.properties.forEach((k, v) -> {
+                if (!v.equals(fromUrl.get(k))) {
+                    properties.put(k, v);
+                }
+            });
+        }
+
+        /**
+         * Sets the URL, replacing earlier ones. A comma-separated list names several servers
+         * of one cluster ({@code nats://a:4222,nats://b:4222}).
+         */
+        public Builder url(String url) {
+            Objects.requireNonNull(url, "url must not be null");
+            urls.clear();
+            for (String u : url.split(",")) {
+                if (!u.isBlank()) {
+                    urls.add(u.trim());
+                }
+            }
+            return this;
+        }
+
+        /** Sets several URLs (servers of one cluster), replacing earlier ones. */
+        public Builder urls(List<String> urls) {
+            Objects.requireNonNull(urls, "urls must not be null");
+            this.urls.clear();
+            urls.forEach(u -> this.urls.add(Objects.requireNonNull(u, "url must not be null")));
+            return this;
+        }
+
+        public Builder nodeId(String nodeId) {
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        public Builder publishTimeout(Duration timeout) {
+            this.publishTimeout = timeout;
+            return this;
+        }
+
+        public Builder shutdownTimeout(Duration timeout) {
+            this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = sslContext;
+            return this;
+        }
+
+        /** Credentials; they override credentials written in the URL. */
+        public Builder credentials(String username, String password) {
+            this.username = username;
+            this.password = password;
+            return this;
+        }
+
+        /** A backend property; overrides the URL query parameter of the same name. */
+        public Builder property(String name, String value) {
+            Objects.requireNonNull(name, "property name must not be null");
+            Objects.requireNonNull(value, () -> "value of property '" + name + "' must not be null");
+            properties.put(name, value);
+            return this;
+        }
+
+        public BrokerOptions build() {
+            if (urls.isEmpty()) {
+                throw new IllegalArgumentException("a broker URL is required, e.g. memory:, nats://127.0.0.1:4222 or amqp://127.0.0.1:5672");
+            }
+            String scheme = schemeOf(urls.get(0));
+            for (String u : urls) {
+                if (!schemeOf(u).equals(scheme) && !(isTlsVariant(scheme, schemeOf(u)))) {
+                    throw new IllegalArgumentException("all URLs of one broker must use one scheme, got '"
+                            + Redaction.url(urls.get(0)) + "' and '" + Redaction.url(u) + "'");
+                }
+            }
+            timeout("connectTimeout", connectTimeout);
+            timeout("publishTimeout", publishTimeout);
+            timeout("shutdownTimeout", shutdownTimeout);
+            if (nodeId != null && !nodeId.matches("[A-Za-z0-9_-]{1,64}")) {
+                throw new IllegalArgumentException("nodeId '" + nodeId
+                        + "' must be 1 to 64 letters, digits, '-' or '_' (it becomes part of queue and subject names)");
+            }
+            Map<String, String> merged = queryOf(urls.get(0));
+            merged.putAll(properties);
+            return new BrokerOptions(this, Collections.unmodifiableMap(merged));
+        }
+
+        private static boolean isTlsVariant(String a, String b) {
+            return (a + b).equals("natstls") || (a + b).equals("tlsnats") || (a + b).equals("amqpamqps") || (a + b).equals("amqpsamqp");
+        }
+
+        private static void timeout(String name, Duration d) {
+            Objects.requireNonNull(d, name + " must not be null");
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + d);
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.omnibus.broker;
+
+/**
+ * One delivery of a message to a subscription.
+ *
+ * <p>{@link #ack()} and {@link #nack()} settle the delivery; the first settlement wins and later
+ * calls are ignored, so calling them from a handler running with auto-ack is harmless. An event
+ * may be settled from any thread, also after the handler returned (with auto-ack off).
+ */
+public interface Event {
+    /** The concrete topic the message was published to (never a pattern). */
+    String topic();
+
+    Message message();
+
+    /** 1 for the first delivery, 2 for the first redelivery, and so on. */
+    int deliveryAttempt();
+
+    /** Marks the message processed; it will not be redelivered. */
+    void ack();
+
+    /**
+     * Marks the message failed: it is redelivered after the subscription's redelivery delay,
+     * or dead-lettered after {@code maxDeliveries} attempts.
+     */
+    void nack();
+
+    /**
+     * Sends {@code reply} to the requester of this message.
+     *
+     * @throws IllegalStateException if the message was not sent with {@link Broker#request}
+     */
+    void reply(Message reply);
+}

@@ -1,0 +1,242 @@
+package dev.omnibus.broker.support;
+
+import dev.omnibus.broker.Broker;
+import dev.omnibus.broker.BrokerOptions;
+import dev.omnibus.broker.Capability;
+import dev.omnibus.broker.Handler;
+import dev.omnibus.broker.Message;
+import dev.omnibus.broker.NotConnectedException;
+import dev.omnibus.broker.SubscribeOptions;
+import dev.omnibus.broker.Subscription;
+import dev.omnibus.broker.Topics;
+import dev.omnibus.broker.UnsupportedCapabilityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The part of a {@link Broker} that is the same for every backend: argument validation before
+ * any I/O, capability checks, the connect/disconnect state machine and closing the broker's
+ * subscriptions on disconnect. A backend implements the {@code do*} methods and may rely on them
+ * being called only with valid arguments, and (except {@code doConnect}) only while connected.
+ */
+public abstract class AbstractBroker implements Broker {
+    protected final Logger log = LoggerFactory.getLogger(getClass());
+
+    private final String name;
+    private final Set<Capability> capabilities;
+    private final Set<AbstractSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final Object lifecycle = new Object();
+    private volatile BrokerOptions options;
+    private volatile boolean connected;
+
+    protected AbstractBroker(String name, BrokerOptions options, Set<Capability> capabilities) {
+        this.name = Objects.requireNonNull(name);
+        this.options = Objects.requireNonNull(options, "options must not be null");
+        this.capabilities = Collections.unmodifiableSet(capabilities.isEmpty()
+                ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(capabilities));
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final void init(BrokerOptions newOptions) {
+        Objects.requireNonNull(newOptions, "options must not be null");
+        synchronized (lifecycle) {
+            if (connected) {
+                throw new IllegalStateException("init() while connected to " + address()
+                        + "; call disconnect() first, the new options take effect on the next connect()");
+            }
+            validateOptions(newOptions);
+            this.options = newOptions;
+        }
+    }
+
+    @Override
+    public final BrokerOptions options() {
+        return options;
+    }
+
+    @Override
+    public String address() {
+        return options.redactedUrls();
+    }
+
+    @Override
+    public final Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public final void connect() {
+        synchronized (lifecycle) {
+            if (connected) {
+                return;
+            }
+            doConnect(options);
+            connected = true;
+            log.debug("Connected {}", this);
+        }
+    }
+
+    @Override
+    public final boolean isConnected() {
+        return connected && isLive();
+    }
+
+    @Override
+    public final void disconnect() {
+        synchronized (lifecycle) {
+            if (!connected) {
+                return;
+            }
+            connected = false;
+            long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
+            List<AbstractSubscription> subs = new ArrayList<>(subscriptions);
+            for (AbstractSubscription s : subs) {
+                s.stopIntake();
+            }
+            for (AbstractSubscription s : subs) {
+                s.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
+            doDisconnect(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            log.debug("Disconnected {}", this);
+        }
+    }
+
+    @Override
+    public final void publish(String topic, Message message) {
+        checkPublish(topic, message);
+        doPublish(topic, message);
+    }
+
+    @Override
+    public final CompletableFuture<Void> publishAsync(String topic, Message message) {
+        checkPublish(topic, message);
+        return doPublishAsync(topic, message);
+    }
+
+    @Override
+    public final Subscription subscribe(String topic, Handler handler, SubscribeOptions subscribeOptions) {
+        Topics.validatePattern(topic);
+        Objects.requireNonNull(handler, "handler must not be null");
+        Objects.requireNonNull(subscribeOptions, "subscribe options must not be null; use SubscribeOptions.defaults()");
+        if (Topics.isPattern(topic)) {
+            require(Capability.WILDCARDS, "subscribing to pattern '" + topic + "'");
+        }
+        if (subscribeOptions.queue() != null) {
+            require(Capability.QUEUE_GROUPS, "queue group '" + subscribeOptions.queue() + "'");
+        }
+        if (subscribeOptions.durable()) {
+            require(Capability.DURABLE_SUBSCRIPTIONS, "a durable subscription");
+        }
+        if (!subscribeOptions.autoAck()) {
+            require(Capability.ACKNOWLEDGEMENT, "manual acknowledgement (autoAck(false))");
+        }
+        if (subscribeOptions.deadLetterTopic() != null) {
+            require(Capability.DEAD_LETTER, "dead-letter topic '" + subscribeOptions.deadLetterTopic() + "'");
+        }
+        checkConnected("subscribe to '" + topic + "'");
+        AbstractSubscription s = doSubscribe(topic, handler, subscribeOptions);
+        subscriptions.add(s);
+        if (!connected) {
+            // lost a race with disconnect(): do not leave a live subscription behind
+            s.unsubscribe();
+            throw notConnected("subscribe to '" + topic + "'");
+        }
+        return s;
+    }
+
+    @Override
+    public final CompletableFuture<Message> request(String topic, Message message, Duration timeout) {
+        Topics.validateTopic(topic);
+        Objects.requireNonNull(message, "message must not be null");
+        Objects.requireNonNull(timeout, "timeout must not be null");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("request timeout must be positive, was " + timeout);
+        }
+        require(Capability.REQUEST_REPLY, "request()");
+        checkConnected("request on '" + topic + "'");
+        return doRequest(topic, message, timeout);
+    }
+
+    @Override
+    public String toString() {
+        return name + "-broker{address=" + address() + ", nodeId=" + options.nodeId() + ", connected=" + connected + "}";
+    }
+
+    /** Throws {@link UnsupportedCapabilityException} unless this broker declares {@code capability}. */
+    protected final void require(Capability capability, String what) {
+        if (!capabilities.contains(capability)) {
+            throw new UnsupportedCapabilityException(name, capability, what);
+        }
+    }
+
+    /** Throws {@link NotConnectedException} unless connected. */
+    protected final void checkConnected(String what) {
+        if (!connected) {
+            throw notConnected(what);
+        }
+    }
+
+    /** Called by {@link AbstractSubscription} once it is closed. */
+    final void forget(AbstractSubscription s) {
+        subscriptions.remove(s);
+    }
+
+    private NotConnectedException notConnected(String what) {
+        return new NotConnectedException("cannot " + what + ": the " + name + " broker at " + address()
+                + " is not connected; call connect() first");
+    }
+
+    private void checkPublish(String topic, Message message) {
+        Topics.validateTopic(topic);
+        Objects.requireNonNull(message, "message must not be null");
+        checkConnected("publish to '" + topic + "'");
+    }
+
+    /** Validates backend-specific options for {@link #init}; throw IllegalArgumentException. Default: nothing. */
+    protected void validateOptions(BrokerOptions options) {
+    }
+
+    /**
+     * False while the connection is down and recovering (the broker stays "connected" from the
+     * API's point of view until {@link #disconnect()}); default true.
+     */
+    protected boolean isLive() {
+        return true;
+    }
+
+    /** Opens the connection; fail with a {@link dev.omnibus.broker.ConnectionException} within the connect timeout. */
+    protected abstract void doConnect(BrokerOptions options);
+
+    /** Closes the connection; the broker's subscriptions are already closed. */
+    protected abstract void doDisconnect(Duration timeout);
+
+    protected abstract void doPublish(String topic, Message message);
+
+    /** Default: {@link #doPublish} on the caller's thread, its outcome in the future. */
+    protected CompletableFuture<Void> doPublishAsync(String topic, Message message) {
+        try {
+            doPublish(topic, message);
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    protected abstract AbstractSubscription doSubscribe(String topic, Handler handler, SubscribeOptions options);
+
+    protected abstract CompletableFuture<Message> doRequest(String topic, Message message, Duration timeout);
+}

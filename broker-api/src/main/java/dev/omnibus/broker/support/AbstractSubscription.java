@@ -1,0 +1,81 @@
+package dev.omnibus.broker.support;
+
+import dev.omnibus.broker.SubscribeOptions;
+import dev.omnibus.broker.Subscription;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Base for a backend's {@link Subscription}: idempotent, thread-safe close in two steps (stop
+ * intake at the broker, then wait for running handlers), and removal from its broker.
+ */
+public abstract class AbstractSubscription implements Subscription {
+    private final AbstractBroker broker;
+    private final String topic;
+    private final SubscribeOptions options;
+    private final AtomicBoolean intakeStopped = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    protected AbstractSubscription(AbstractBroker broker, String topic, SubscribeOptions options) {
+        this.broker = broker;
+        this.topic = topic;
+        this.options = options;
+    }
+
+    @Override
+    public final String topic() {
+        return topic;
+    }
+
+    @Override
+    public final String queue() {
+        return options.queue();
+    }
+
+    public final SubscribeOptions options() {
+        return options;
+    }
+
+    @Override
+    public boolean isActive() {
+        return !intakeStopped.get();
+    }
+
+    @Override
+    public final void unsubscribe() {
+        stopIntake();
+        close(broker.options().shutdownTimeout());
+    }
+
+    /** Stops new deliveries to this subscription; idempotent. */
+    final void stopIntake() {
+        if (intakeStopped.compareAndSet(false, true)) {
+            doStopIntake();
+        }
+    }
+
+    /** Waits for running handlers within {@code timeout}, then releases everything; idempotent. */
+    final void close(Duration timeout) {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                doClose(timeout);
+            } finally {
+                broker.forget(this);
+            }
+        }
+    }
+
+    /** Stop receiving from the broker (cancel the consumer, leave the group). Must not block on handlers. */
+    protected abstract void doStopIntake();
+
+    /**
+     * Wait up to {@code timeout} for running handlers, hand back what was received but not
+     * handled, and free resources. After it returns no handler of this subscription runs.
+     */
+    protected abstract void doClose(Duration timeout);
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "{topic=" + topic + ", queue=" + options.queue() + ", active=" + isActive() + "}";
+    }
+}

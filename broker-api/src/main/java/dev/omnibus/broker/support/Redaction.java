@@ -1,0 +1,39 @@
+package dev.omnibus.broker.support;
+
+import java.util.regex.Pattern;
+
+/**
+ * The one place that removes secrets from text shown to people. {@code Broker.address()},
+ * {@code toString()}, log lines and exception messages that carry a URL pass it through
+ * {@link #url(String)}.
+ */
+public final class Redaction {
+    /** What a removed secret is replaced with. */
+    public static final String MASK = "***";
+
+    // user:password@ in any scheme://authority, also in malformed URLs
+    private static final Pattern USERINFO_PASSWORD = Pattern.compile("(?<=://)([^:/@\\s]*):([^@/\\s]*)@");
+    // password=..., token=..., pass=... in query strings
+    private static final Pattern SECRET_PARAM = Pattern.compile(
+            "(?i)([?&;](?:password|pass|token|secret|auth_token|nkey|jwt)=)([^&;\\s]*)");
+
+    private Redaction() {
+    }
+
+    /** {@code url} with the password of its user-info and secret query parameters masked. Null stays null. */
+    public static String url(String url) {
+        if (url == null) {
+            return null;
+        }
+        String s = USERINFO_PASSWORD.matcher(url).replaceAll("$1:" + MASK + "@");
+        return SECRET_PARAM.matcher(s).replaceAll("$1" + MASK);
+    }
+
+    /** {@code text} with every occurrence of {@code secret} masked (no-op for null or empty secrets). */
+    public static String secret(String text, String secret) {
+        if (text == null || secret == null || secret.isEmpty()) {
+            return text;
+        }
+        return text.replace(secret, MASK);
+    }
+}

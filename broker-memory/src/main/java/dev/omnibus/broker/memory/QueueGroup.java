@@ -1,0 +1,83 @@
+package dev.omnibus.broker.memory;
+
+import dev.omnibus.broker.Message;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The members of one (pattern, queue) pair. Each message goes to one member, round robin,
+ * skipping members whose buffer is full when another has room. A message handed back while the
+ * group has no member (an unacked delivery of a member that left, a redelivery) waits here for
+ * the next member; newly published messages are not kept (the memory broker is not durable).
+ */
+final class QueueGroup implements Route {
+    final String pattern;
+    final String queue;
+    private final List<MemorySubscription> members = new CopyOnWriteArrayList<>();
+    private final AtomicInteger next = new AtomicInteger();
+    private final ArrayDeque<Object[]> parked = new ArrayDeque<>();
+
+    QueueGroup(String pattern, String queue) {
+        this.pattern = pattern;
+        this.queue = queue;
+    }
+
+    @Override
+    public void deliver(String topic, Message message, int attempt) {
+        for (int round = 0; round < 3; round++) {
+            Object[] snapshot = members.toArray();
+            int n = snapshot.length;
+            if (n == 0) {
+                break;
+            }
+            int start = Math.floorMod(next.getAndIncrement(), n);
+            for (int i = 0; i < n; i++) {
+                if (((MemorySubscription) snapshot[(start + i) % n]).tryOffer(topic, message, attempt)) {
+                    return;
+                }
+            }
+            // every buffer is full: the chosen member's overflow policy decides
+            if (((MemorySubscription) snapshot[start]).offer(topic, message, attempt)) {
+                return;
+            }
+        }
+        park(topic, message, attempt);
+    }
+
+    /** Adds a member; returns true if it is the first (the group must be routed). */
+    boolean add(MemorySubscription member) {
+        boolean first = members.isEmpty();
+        members.add(member);
+        Object[][] waiting;
+        synchronized (parked) {
+            waiting = parked.toArray(new Object[0][]);
+            parked.clear();
+        }
+        for (Object[] p : waiting) {
+            if (!member.tryOffer((String) p[0], (Message) p[1], (Integer) p[2])) {
+                member.offer((String) p[0], (Message) p[1], (Integer) p[2]);
+            }
+        }
+        return first;
+    }
+
+    /** Removes a member; returns true if the group is now empty. */
+    boolean remove(MemorySubscription member) {
+        return members.remove(member) && members.isEmpty();
+    }
+
+    boolean hasParked() {
+        synchronized (parked) {
+            return !parked.isEmpty();
+        }
+    }
+
+    private void park(String topic, Message message, int attempt) {
+        // only reached when no member took it (none, or all closing): the next member to join gets it
+        synchronized (parked) {
+            parked.add(new Object[] {topic, message, attempt});
+        }
+    }
+}

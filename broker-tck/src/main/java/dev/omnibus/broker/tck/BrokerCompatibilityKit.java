@@ -1,0 +1,888 @@
+package dev.omnibus.broker.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import dev.omnibus.broker.Broker;
+import dev.omnibus.broker.BrokerException;
+import dev.omnibus.broker.BrokerOptions;
+import dev.omnibus.broker.Brokers;
+import dev.omnibus.broker.Capability;
+import dev.omnibus.broker.Event;
+import dev.omnibus.broker.Headers;
+import dev.omnibus.broker.Message;
+import dev.omnibus.broker.ProviderNotFoundException;
+import dev.omnibus.broker.RequestException;
+import dev.omnibus.broker.SubscribeOptions;
+import dev.omnibus.broker.Subscription;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The compatibility kit: every behaviour of {@code TCK.md} that a backend must keep, as JUnit 5
+ * tests. A backend's test extends this class and supplies {@link #createBroker(String)}:
+ *
+ * <pre>{@code
+ * class MyBrokerCompatibilityTest extends BrokerCompatibilityKit {
+ *     protected Broker createBroker(String nodeId) {
+ *         return Brokers.create(BrokerOptions.builder().url("my://localhost").nodeId(nodeId).build());
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Tests gated on a {@link Capability} the backend does not declare are reported as skipped
+ * with the reason. Every test uses fresh topics, connects the brokers it creates and disconnects
+ * them afterwards. Tests wait on conditions with deadlines scaled by {@link #timeoutScale()};
+ * {@code -Domnibus.tck.quick=true} divides message counts by ten.
+ */
+public abstract class BrokerCompatibilityKit {
+    private final List<Broker> brokers = new CopyOnWriteArrayList<>();
+    private String testName = "test";
+    private String run = Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffffL, 36);
+
+    /**
+     * A new, disconnected broker of the backend under test with node id {@code nodeId}. Brokers
+     * created with different node ids act as different nodes (processes) of one system: they
+     * must reach the same server (or, in memory, the same named bus).
+     */
+    protected abstract Broker createBroker(String nodeId);
+
+    /** Multiplies every deadline; raise it for slow servers. Default: system property {@code omnibus.tck.timeoutScale} or 1. */
+    protected double timeoutScale() {
+        return Double.parseDouble(System.getProperty("omnibus.tck.timeoutScale", "1"));
+    }
+
+    /**
+     * Options for this backend whose URL or credentials carry {@code password}, to check that it
+     * never shows. Default: the options of {@code createBroker} with credentials set.
+     */
+    protected BrokerOptions optionsWithPassword(String password) {
+        return createBroker(node("secret")).options().toBuilder().credentials("omnibus", password).build();
+    }
+
+    /** A URL of this backend where nothing listens, or null if the backend has no network address. */
+    protected String urlWithNothingListening() {
+        return null;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Scaled duration. */
+    protected final Duration t(long millis) {
+        return Duration.ofMillis((long) (millis * timeoutScale()));
+    }
+
+    /** Count, divided by ten in quick mode. */
+    protected static int n(int full) {
+        return Boolean.getBoolean("omnibus.tck.quick") ? Math.max(1, full / 10) : full;
+    }
+
+    /** A connected broker with a node id unique to this test run. */
+    protected final Broker connected(String nodeName) {
+        Broker b = createBroker(node(nodeName));
+        brokers.add(b);
+        b.connect();
+        return b;
+    }
+
+    /** A disconnected broker, disconnected again after the test. */
+    protected final Broker disconnected(String nodeName) {
+        Broker b = createBroker(node(nodeName));
+        brokers.add(b);
+        return b;
+    }
+
+    protected final String node(String name) {
+        return name + "-" + run;
+    }
+
+    /** A topic unique to this test: {@code tck.<test>.<random>.<suffix>}. */
+    protected final String topic(String suffix) {
+        return "tck." + testName + "." + run + "." + suffix;
+    }
+
+    /** A queue group name unique to this test. */
+    protected final String group(String name) {
+        return name + "-" + testName + "-" + run;
+    }
+
+    protected final void assumeCapability(Broker broker, Capability capability) {
+        Assumptions.assumeTrue(broker.capabilities().contains(capability),
+                () -> "the " + broker.name() + " backend does not declare " + capability);
+    }
+
+    private void assumeCapability(Capability capability) {
+        Broker probe = createBroker(node("probe"));
+        assumeCapability(probe, capability);
+    }
+
+    private static Message text(String body) {
+        return Message.of(body);
+    }
+
+    private static void assertExactlyOnce(List<String> sent, List<String> received) {
+        String diff = Inbox.difference(sent, received);
+        assertThat(diff).as("every message exactly once").isEmpty();
+    }
+
+    @BeforeEach
+    void kitSetUp(TestInfo info) {
+        String m = info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test");
+        testName = m.replaceAll("[^A-Za-z0-9_-]", "_");
+        run = Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffffL, 36);
+    }
+
+    @AfterEach
+    void kitTearDown() {
+        for (Broker b : brokers) {
+            try {
+                b.disconnect();
+            } catch (RuntimeException e) {
+                // a test may leave a broker broken on purpose; keep closing the others
+            }
+        }
+        brokers.clear();
+    }
+
+    // ---------------------------------------------------------------- 1-5
+
+    @Nested
+    @DisplayName("Lifecycle")
+    class Lifecycle {
+        @Test
+        @DisplayName("connect and disconnect are idempotent; publish or subscribe before connect fails saying the broker is not connected")
+        void connectDisconnectIdempotent() {
+            Broker b = disconnected("a");
+            String topic = topic("x");
+            assertThat(b.isConnected()).isFalse();
+            assertThatThrownBy(() -> b.publish(topic, text("x"))).isInstanceOf(BrokerException.class)
+                    .hasMessageContaining("not connected");
+            assertThatThrownBy(() -> b.subscribe(topic, e -> { })).isInstanceOf(BrokerException.class)
+                    .hasMessageContaining("not connected");
+            b.connect();
+            b.connect();
+            assertThat(b.isConnected()).isTrue();
+            Inbox inbox = new Inbox();
+            b.subscribe(topic, inbox);
+            b.publish(topic, text("hello"));
+            inbox.awaitCount(1, t(10_000));
+            b.disconnect();
+            b.disconnect();
+            assertThat(b.isConnected()).isFalse();
+            assertThatThrownBy(() -> b.publish(topic, text("x"))).isInstanceOf(BrokerException.class)
+                    .hasMessageContaining("not connected");
+            b.connect();
+            assertThat(b.isConnected()).isTrue();
+        }
+
+        @Test
+        @DisplayName("init while connected is an IllegalStateException; init while disconnected takes effect on the next connect")
+        void initOnlyWhileDisconnected() {
+            Broker b = disconnected("a");
+            BrokerOptions changed = b.options().toBuilder().nodeId(node("renamed")).publishTimeout(Duration.ofSeconds(7)).build();
+            b.init(changed);
+            assertThat(b.options().nodeId()).isEqualTo(node("renamed"));
+            b.connect();
+            assertThat(b.options().publishTimeout()).isEqualTo(Duration.ofSeconds(7));
+            assertThatThrownBy(() -> b.init(changed)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("disconnect");
+            Inbox inbox = new Inbox();
+            String topic = topic("x");
+            b.subscribe(topic, inbox);
+            b.publish(topic, text("works"));
+            inbox.awaitCount(1, t(10_000));
+        }
+
+        @Test
+        @DisplayName("address(), toString() and every exception message never contain the password")
+        void noPasswordAnywhere() {
+            String password = "S3cr3t-" + run + "-pw";
+            BrokerOptions options = optionsWithPassword(password);
+            Broker b = Brokers.create(options);
+            brokers.add(b);
+            assertThat(b.address()).doesNotContain(password);
+            assertThat(b.toString()).doesNotContain(password);
+            assertThat(b.options().toString()).doesNotContain(password);
+            List<Throwable> failures = new ArrayList<>();
+            failures.add(catchThrowable(() -> b.publish(topic("x"), text("x"))));
+            failures.add(catchThrowable(b::connect));
+            failures.add(catchThrowable(() -> b.publish("bad topic", text("x"))));
+            failures.add(catchThrowable(() -> Brokers.create(options.url().replaceFirst("^[a-z]+:", "nosuchscheme:"))));
+            for (Throwable f : failures) {
+                for (Throwable c = f; c != null; c = c.getCause()) {
+                    assertThat(String.valueOf(c.getMessage())).as("message of %s", c.getClass().getName()).doesNotContain(password);
+                }
+            }
+        }
+
+        @Test
+        @DisplayName("disconnect waits for running handlers, within shutdownTimeout, and no handler runs after it returns")
+        void disconnectWaitsForHandlers() {
+            Broker sub = disconnected("sub");
+            sub.init(sub.options().toBuilder().shutdownTimeout(t(5_000)).build());
+            sub.connect();
+            Broker pub = connected("pub");
+            String topic = topic("slow");
+            CountDownLatch started = new CountDownLatch(1);
+            AtomicBoolean finished = new AtomicBoolean();
+            AtomicInteger calls = new AtomicInteger();
+            sub.subscribe(topic, e -> {
+                calls.incrementAndGet();
+                started.countDown();
+                busy(Duration.ofMillis(300));
+                finished.set(true);
+            });
+            pub.publish(topic, text("1"));
+            await().atMost(t(10_000)).until(() -> started.getCount() == 0);
+            sub.disconnect();
+            assertThat(finished).as("the running handler finished before disconnect returned").isTrue();
+            int after = calls.get();
+            for (int i = 0; i < 5; i++) {
+                pub.publish(topic, text("late-" + i));
+            }
+            await().during(t(500)).atMost(t(5_000)).until(() -> calls.get() == after);
+
+            Broker stuck = disconnected("stuck");
+            stuck.init(stuck.options().toBuilder().shutdownTimeout(Duration.ofMillis(300)).build());
+            stuck.connect();
+            CountDownLatch forever = new CountDownLatch(1);
+            CountDownLatch entered = new CountDownLatch(1);
+            String topic2 = topic("stuck");
+            stuck.subscribe(topic2, e -> {
+                entered.countDown();
+                forever.await(30, TimeUnit.SECONDS);
+            });
+            pub.publish(topic2, text("1"));
+            await().atMost(t(10_000)).until(() -> entered.getCount() == 0);
+            long start = System.nanoTime();
+            stuck.disconnect();
+            forever.countDown();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("disconnect bounded by shutdownTimeout")
+                    .isLessThan(Duration.ofMillis(300).plus(t(5_000)));
+        }
+
+        @Test
+        @DisplayName("connect where nothing listens fails within connectTimeout with a message naming the address")
+        void connectToNothing() {
+            String url = urlWithNothingListening();
+            Assumptions.assumeTrue(url != null, "the backend has no network address to fail on");
+            Broker b = Brokers.create(BrokerOptions.builder().url(url).connectTimeout(Duration.ofSeconds(2)).build());
+            brokers.add(b);
+            long start = System.nanoTime();
+            Throwable failure = catchThrowable(b::connect);
+            assertThat(failure).isInstanceOf(BrokerException.class);
+            assertThat(failure.getMessage()).contains(b.address());
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2).plus(t(5_000)));
+            assertThat(b.isConnected()).isFalse();
+        }
+    }
+
+    // ---------------------------------------------------------------- 6-14
+
+    @Nested
+    @DisplayName("Publish and subscribe")
+    class PublishSubscribe {
+        @Test
+        @DisplayName("100 messages arrive intact: bodies (empty, all 256 byte values), UTF-8 headers and ids")
+        void messagesArriveIntact() {
+            Broker b = connected("a");
+            String topic = topic("intact");
+            Inbox inbox = new Inbox();
+            b.subscribe(topic, inbox);
+            Map<String, Message> sent = new HashMap<>();
+            byte[] all = new byte[256];
+            for (int i = 0; i < 256; i++) {
+                all[i] = (byte) i;
+            }
+            for (int i = 0; i < 100; i++) {
+                byte[] body = i == 0 ? new byte[0] : i == 1 ? all : randomBytes(i * 37 % 2000);
+                Message m = Message.builder().body(body)
+                        .header("x-index", Integer.toString(i))
+                        .header("x-text", "héllo wörld ✓ 日本語 #" + i)
+                        .contentType("application/octet-stream")
+                        .build();
+                sent.put(m.id(), m);
+                b.publish(topic, m);
+            }
+            inbox.awaitCount(100, t(15_000));
+            for (Event e : inbox.events()) {
+                Message got = e.message();
+                Message original = sent.get(got.id());
+                assertThat(original).as("received id %s was sent", got.id()).isNotNull();
+                assertThat(got.body()).as("body of %s", got.id()).isEqualTo(original.body());
+                assertThat(got.headers()).as("headers of %s", got.id()).containsAllEntriesOf(original.headers());
+                assertThat(e.topic()).isEqualTo(topic);
+                assertThat(e.deliveryAttempt()).isEqualTo(1);
+            }
+            assertExactlyOnce(new ArrayList<>(sent.keySet()), inbox.ids());
+        }
+
+        @Test
+        @DisplayName("a subscription receives only its own topic's messages")
+        void topicIsolation() {
+            Broker b = connected("a");
+            String mine = topic("mine");
+            Inbox inbox = new Inbox();
+            b.subscribe(mine, inbox);
+            for (int i = 0; i < 5; i++) {
+                b.publish(topic("other"), text("other-" + i));
+                b.publish(mine + ".deeper", text("deeper-" + i));
+                b.publish(mine, text("mine-" + i));
+            }
+            inbox.awaitCount(5, t(10_000)).assertStaysAt(5, t(300));
+            assertThat(inbox.bodies()).allMatch(s -> s.startsWith("mine-"));
+            assertThat(inbox.events()).allMatch(e -> e.topic().equals(mine));
+        }
+
+        @Test
+        @DisplayName("[WILDCARDS] '*' matches exactly one token and a final '>' one or more, as the table says; publishing to a pattern is rejected")
+        void wildcards() {
+            Broker b = connected("a");
+            assumeCapability(b, Capability.WILDCARDS);
+            Object[][] table = {
+                {"a.*", "a.b", true}, {"a.*", "a", false}, {"a.*", "a.b.c", false},
+                {"a.>", "a.b", true}, {"a.>", "a.b.c", true}, {"a.>", "a", false},
+                {"*.c", "x.c", true}, {"*.c", "a.b.c", false},
+                {"a.b", "a.b", true}, {"a.b", "a.b.c", false},
+                {"*.*", "a.b", true}, {"*.*", "a", false},
+                {"a.*.c", "a.b.c", true}, {"a.*.c", "a.b.d.c", false},
+                {"*.b.>", "a.b.c.d", true}, {"*.b.>", "a.b", false},
+                {">", "a", true}, {">", "a.b.c", true},
+            };
+            List<Inbox> inboxes = new ArrayList<>();
+            for (int i = 0; i < table.length; i++) {
+                Inbox inbox = new Inbox();
+                inboxes.add(inbox);
+                b.subscribe(topic("c" + i) + "." + table[i][0], inbox);
+            }
+            for (int i = 0; i < table.length; i++) {
+                b.publish(topic("c" + i) + "." + table[i][1], text("case-" + i));
+            }
+            for (int i = 0; i < table.length; i++) {
+                if ((Boolean) table[i][2]) {
+                    inboxes.get(i).awaitCount(1, t(10_000));
+                }
+            }
+            await().during(t(500)).atMost(t(10_000)).until(() -> IntStream.range(0, table.length)
+                    .allMatch(i -> inboxes.get(i).count() == ((Boolean) table[i][2] ? 1 : 0)));
+            for (int i = 0; i < table.length; i++) {
+                assertThat(inboxes.get(i).count())
+                        .as("pattern '%s' vs topic '%s'", table[i][0], table[i][1])
+                        .isEqualTo((Boolean) table[i][2] ? 1 : 0);
+            }
+            assertThatThrownBy(() -> b.publish(topic("x") + ".*", text("x"))).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> b.publish(topic("x") + ".>", text("x"))).isInstanceOf(IllegalArgumentException.class);
+        }
+
+        @Test
+        @DisplayName("several broadcast subscriptions, on one and on different broker instances, each receive every message")
+        void broadcastToAll() {
+            Broker a = connected("a");
+            Broker b = connected("b");
+            String topic = topic("fanout");
+            List<Inbox> inboxes = List.of(new Inbox(), new Inbox(), new Inbox(), new Inbox());
+            a.subscribe(topic, inboxes.get(0));
+            a.subscribe(topic, inboxes.get(1));
+            b.subscribe(topic, inboxes.get(2));
+            b.subscribe(topic, inboxes.get(3));
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                Message m = text("m-" + i);
+                sent.add(m.id());
+                (i % 2 == 0 ? a : b).publish(topic, m);
+            }
+            for (Inbox inbox : inboxes) {
+                inbox.awaitCount(50, t(10_000)).assertStaysAt(50, t(200));
+                assertExactlyOnce(sent, inbox.ids());
+            }
+        }
+
+        @Test
+        @DisplayName("unsubscribe stops delivery, waits for running handlers, and is idempotent; subscribing again works")
+        void unsubscribe() {
+            Broker b = connected("a");
+            String topic = topic("unsub");
+            CountDownLatch entered = new CountDownLatch(1);
+            AtomicBoolean finished = new AtomicBoolean();
+            AtomicInteger calls = new AtomicInteger();
+            Subscription s = b.subscribe(topic, e -> {
+                calls.incrementAndGet();
+                entered.countDown();
+                busy(Duration.ofMillis(300));
+                finished.set(true);
+            });
+            assertThat(s.isActive()).isTrue();
+            assertThat(s.topic()).isEqualTo(topic);
+            b.publish(topic, text("1"));
+            await().atMost(t(10_000)).until(() -> entered.getCount() == 0);
+            s.unsubscribe();
+            assertThat(finished).as("unsubscribe waited for the running handler").isTrue();
+            assertThat(s.isActive()).isFalse();
+            s.unsubscribe();
+            int before = calls.get();
+            b.publish(topic, text("2"));
+            await().during(t(300)).atMost(t(5_000)).until(() -> calls.get() == before);
+            Inbox again = new Inbox();
+            b.subscribe(topic, again);
+            b.publish(topic, text("3"));
+            again.awaitCount(1, t(10_000));
+            assertThat(again.bodies()).containsExactly("3");
+        }
+
+        @Test
+        @DisplayName("[ORDERED_DELIVERY] 1,000 messages from one publisher arrive in order at a concurrency-1 subscription")
+        void ordered() {
+            Broker b = connected("a");
+            assumeCapability(b, Capability.ORDERED_DELIVERY);
+            Broker pub = connected("pub");
+            String topic = topic("ordered");
+            Inbox inbox = new Inbox();
+            b.subscribe(topic, inbox);
+            int count = n(1000);
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Message m = text(Integer.toString(i));
+                sent.add(m.id());
+                pub.publish(topic, m);
+            }
+            inbox.awaitCount(count, t(30_000));
+            assertThat(inbox.ids()).as("publish order").containsExactlyElementsOf(sent);
+        }
+
+        @Test
+        @DisplayName("20 publisher threads × 500 messages to 5 subscriptions: nothing lost, no duplicate")
+        void concurrentPublishers() throws Exception {
+            Broker a = connected("a");
+            Broker b = connected("b");
+            String topic = topic("many");
+            List<Inbox> inboxes = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                Inbox inbox = new Inbox();
+                inboxes.add(inbox);
+                (i % 2 == 0 ? a : b).subscribe(topic, inbox,
+                        SubscribeOptions.builder().bufferSize(20 * n(500)).prefetch(1000).build());
+            }
+            int perThread = n(500);
+            List<String> sent = Collections.synchronizedList(new ArrayList<>());
+            ExecutorService pool = Executors.newFixedThreadPool(20);
+            try {
+                List<CompletableFuture<Void>> done = new ArrayList<>();
+                for (int th = 0; th < 20; th++) {
+                    Broker pub = th % 2 == 0 ? a : b;
+                    int thread = th;
+                    done.add(CompletableFuture.runAsync(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            Message m = text(thread + "-" + i);
+                            pub.publish(topic, m);
+                            sent.add(m.id());
+                        }
+                    }, pool));
+                }
+                CompletableFuture.allOf(done.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+            } finally {
+                pool.shutdownNow();
+            }
+            int total = 20 * perThread;
+            for (Inbox inbox : inboxes) {
+                inbox.awaitCount(total, t(60_000)).assertStaysAt(total, t(200));
+                assertExactlyOnce(sent, inbox.ids());
+            }
+        }
+
+        @Test
+        @DisplayName("concurrency(n > 1) runs up to n handlers at once, never more")
+        void concurrency() {
+            Broker b = connected("a");
+            String topic = topic("parallel");
+            int n = 4;
+            AtomicInteger active = new AtomicInteger();
+            AtomicInteger max = new AtomicInteger();
+            AtomicInteger done = new AtomicInteger();
+            CountDownLatch allIn = new CountDownLatch(1);
+            b.subscribe(topic, e -> {
+                int now = active.incrementAndGet();
+                max.accumulateAndGet(now, Math::max);
+                if (now >= n) {
+                    allIn.countDown();
+                }
+                allIn.await(5, TimeUnit.SECONDS);
+                active.decrementAndGet();
+                done.incrementAndGet();
+            }, SubscribeOptions.builder().concurrency(n).prefetch(50).build());
+            for (int i = 0; i < 20; i++) {
+                b.publish(topic, text("p-" + i));
+            }
+            await().atMost(t(20_000)).until(() -> done.get() == 20);
+            assertThat(max.get()).as("most handlers running at once").isEqualTo(n);
+        }
+
+        @Test
+        @DisplayName("a handler that throws (RuntimeException or Error) does not stop delivery of later messages")
+        void throwingHandler() {
+            Broker b = connected("a");
+            String topic = topic("throws");
+            Inbox inbox = new Inbox();
+            b.subscribe(topic, e -> {
+                String body = e.message().bodyAsString();
+                if (body.equals("runtime")) {
+                    throw new IllegalStateException("deliberate failure");
+                }
+                if (body.equals("error")) {
+                    throw new AssertionError("deliberate error");
+                }
+                inbox.handle(e);
+            }, SubscribeOptions.builder().maxDeliveries(1).build());
+            for (String s : List.of("1", "runtime", "2", "error", "3", "runtime", "4")) {
+                b.publish(topic, text(s));
+            }
+            inbox.awaitCount(4, t(10_000));
+            assertThat(inbox.bodies()).containsExactlyInAnyOrder("1", "2", "3", "4");
+        }
+    }
+
+    // ---------------------------------------------------------------- 15-17
+
+    @Nested
+    @DisplayName("Queue groups")
+    class QueueGroups {
+        @BeforeEach
+        void requires() {
+            assumeCapability(Capability.QUEUE_GROUPS);
+        }
+
+        @Test
+        @DisplayName("3 members on 3 broker instances, 300 messages: each delivered to exactly one member; every member gets some")
+        void shareWork() {
+            String topic = topic("work");
+            String group = group("workers");
+            List<Inbox> members = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Inbox inbox = new Inbox();
+                members.add(inbox);
+                connected("m" + i).subscribe(topic, inbox, SubscribeOptions.builder().queue(group).prefetch(10).build());
+            }
+            Broker pub = connected("pub");
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                Message m = text("w-" + i);
+                sent.add(m.id());
+                pub.publish(topic, m);
+            }
+            await().atMost(t(20_000)).until(() -> members.stream().mapToInt(Inbox::count).sum() >= 300);
+            await().during(t(300)).atMost(t(5_000)).until(() -> members.stream().mapToInt(Inbox::count).sum() == 300);
+            List<String> received = members.stream().flatMap(m -> m.ids().stream()).collect(Collectors.toList());
+            assertExactlyOnce(sent, received);
+            for (int i = 0; i < 3; i++) {
+                assertThat(members.get(i).count()).as("messages of member %d", i).isPositive();
+            }
+        }
+
+        @Test
+        @DisplayName("two groups on one topic each receive every message, and so does a broadcast subscription beside them")
+        void groupsAndBroadcast() {
+            String topic = topic("mixed");
+            Broker a = connected("a");
+            Broker b = connected("b");
+            Inbox a1 = new Inbox();
+            Inbox a2 = new Inbox();
+            Inbox b1 = new Inbox();
+            Inbox b2 = new Inbox();
+            Inbox all = new Inbox();
+            a.subscribe(topic, a1, SubscribeOptions.builder().queue(group("billing")).build());
+            b.subscribe(topic, a2, SubscribeOptions.builder().queue(group("billing")).build());
+            a.subscribe(topic, b1, SubscribeOptions.builder().queue(group("audit")).build());
+            b.subscribe(topic, b2, SubscribeOptions.builder().queue(group("audit")).build());
+            b.subscribe(topic, all);
+            List<String> sent = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                Message m = text("x-" + i);
+                sent.add(m.id());
+                a.publish(topic, m);
+            }
+            await().atMost(t(20_000)).until(() -> a1.count() + a2.count() >= 100 && b1.count() + b2.count() >= 100);
+            all.awaitCount(100, t(20_000));
+            await().during(t(300)).atMost(t(5_000)).until(() -> a1.count() + a2.count() == 100 && b1.count() + b2.count() == 100);
+            assertExactlyOnce(sent, concat(a1.ids(), a2.ids()));
+            assertExactlyOnce(sent, concat(b1.ids(), b2.ids()));
+            assertExactlyOnce(sent, all.ids());
+        }
+    }
+
+    // ---------------------------------------------------------------- 18-21
+
+    @Nested
+    @DisplayName("Acknowledgement")
+    class Acknowledgement {
+        @BeforeEach
+        void requires() {
+            assumeCapability(Capability.ACKNOWLEDGEMENT);
+        }
+
+        @Test
+        @DisplayName("a handler failing its first 2 attempts gets the message again with deliveryAttempt 2 and 3, then it is acked")
+        void redeliveredAfterFailure() {
+            Broker b = connected("a");
+            String topic = topic("retry");
+            List<Integer> attempts = new CopyOnWriteArrayList<>();
+            b.subscribe(topic, e -> {
+                attempts.add(e.deliveryAttempt());
+                if (e.deliveryAttempt() < 3) {
+                    throw new IllegalStateException("failing attempt " + e.deliveryAttempt());
+                }
+            }, SubscribeOptions.builder().queue(group("retry")).redeliveryDelay(Duration.ofMillis(100)).maxDeliveries(5).build());
+            b.publish(topic, text("once"));
+            await().atMost(t(20_000)).until(() -> attempts.size() >= 3);
+            await().during(t(700)).atMost(t(10_000)).until(() -> attempts.size() == 3);
+            assertThat(attempts).containsExactly(1, 2, 3);
+        }
+
+        @Test
+        @DisplayName("manual ack: an unacked message is redelivered after its subscription closes; an acked one is not")
+        void manualAck() {
+            Broker a = connected("a");
+            Broker b = connected("b");
+            String topic = topic("manual");
+            String group = group("manual");
+            List<Event> first = new CopyOnWriteArrayList<>();
+            SubscribeOptions manual = SubscribeOptions.builder().queue(group).autoAck(false).prefetch(10).build();
+            Subscription s1 = a.subscribe(topic, first::add, manual);
+            Message acked = text("acked");
+            Message unacked = text("unacked");
+            a.publish(topic, acked);
+            a.publish(topic, unacked);
+            await().atMost(t(10_000)).until(() -> first.size() >= 2);
+            first.stream().filter(e -> e.message().id().equals(acked.id())).findFirst().orElseThrow().ack();
+            Inbox second = new Inbox();
+            b.subscribe(topic, e -> {
+                second.handle(e);
+                e.ack();
+            }, manual);
+            s1.unsubscribe();
+            second.awaitCount(1, t(20_000)).assertStaysAt(1, t(500));
+            Event again = second.events().get(0);
+            assertThat(again.message().id()).isEqualTo(unacked.id());
+            assertThat(again.deliveryAttempt()).isGreaterThanOrEqualTo(2);
+        }
+
+        @Test
+        @DisplayName("redelivery waits redeliveryDelay between attempts and stops at maxDeliveries")
+        void redeliveryDelay() {
+            Broker b = connected("a");
+            String topic = topic("delay");
+            List<Long> times = new CopyOnWriteArrayList<>();
+            Duration delay = Duration.ofMillis(400);
+            b.subscribe(topic, e -> {
+                times.add(System.nanoTime());
+                throw new IllegalStateException("always failing");
+            }, SubscribeOptions.builder().queue(group("delay")).redeliveryDelay(delay).maxDeliveries(3).build());
+            b.publish(topic, text("x"));
+            await().atMost(t(20_000)).until(() -> times.size() >= 3);
+            await().during(t(1_200)).atMost(t(10_000)).until(() -> times.size() == 3);
+            for (int i = 1; i < times.size(); i++) {
+                Duration gap = Duration.ofNanos(times.get(i) - times.get(i - 1));
+                assertThat(gap).as("gap before attempt %d", i + 1).isGreaterThanOrEqualTo(delay.minusMillis(50));
+            }
+        }
+
+        @Test
+        @DisplayName("[DEAD_LETTER] after maxDeliveries the message reaches deadLetterTopic with its original headers and the failure reason")
+        void deadLetter() {
+            Broker b = connected("a");
+            assumeCapability(b, Capability.DEAD_LETTER);
+            String topic = topic("poison");
+            String dlt = topic("dead");
+            Inbox dead = new Inbox();
+            b.subscribe(dlt, dead);
+            AtomicInteger attempts = new AtomicInteger();
+            b.subscribe(topic, e -> {
+                attempts.incrementAndGet();
+                throw new IllegalArgumentException("cannot digest " + e.message().bodyAsString());
+            }, SubscribeOptions.builder().queue(group("poison")).maxDeliveries(2)
+                    .redeliveryDelay(Duration.ofMillis(50)).deadLetterTopic(dlt).build());
+            Message poison = Message.builder().body("poison-pill").header("x-origin", "kit").build();
+            b.publish(topic, poison);
+            dead.awaitCount(1, t(20_000)).assertStaysAt(1, t(300));
+            Message got = dead.messages().get(0);
+            assertThat(got.bodyAsString()).isEqualTo("poison-pill");
+            assertThat(got.id()).isEqualTo(poison.id());
+            assertThat(got.header("x-origin")).isEqualTo("kit");
+            assertThat(got.header(Headers.DEAD_LETTER_REASON)).contains("cannot digest poison-pill");
+            assertThat(got.header(Headers.DEAD_LETTER_TOPIC)).isEqualTo(topic);
+            assertThat(attempts.get()).isEqualTo(2);
+        }
+    }
+
+    // ---------------------------------------------------------------- 24-27
+
+    @Nested
+    @DisplayName("Request and reply")
+    class RequestReply {
+        @BeforeEach
+        void requires() {
+            assumeCapability(Capability.REQUEST_REPLY);
+        }
+
+        @Test
+        @DisplayName("request gets the reply; 100 concurrent requests each get their own")
+        void requestReply() throws Exception {
+            Broker server = connected("server");
+            Broker client = connected("client");
+            String topic = topic("echo");
+            server.subscribe(topic, e -> e.reply(text("re:" + e.message().bodyAsString())),
+                    SubscribeOptions.builder().concurrency(4).build());
+            Message reply = client.request(topic, text("ping"), t(10_000)).get(20, TimeUnit.SECONDS);
+            assertThat(reply.bodyAsString()).isEqualTo("re:ping");
+            List<CompletableFuture<Message>> futures = IntStream.range(0, 100)
+                    .mapToObj(i -> client.request(topic, text("q" + i), t(20_000)))
+                    .collect(Collectors.toList());
+            for (int i = 0; i < 100; i++) {
+                assertThat(futures.get(i).get(30, TimeUnit.SECONDS).bodyAsString()).isEqualTo("re:q" + i);
+            }
+        }
+
+        @Test
+        @DisplayName("a request nobody answers fails within its timeout")
+        void noResponder() {
+            Broker client = connected("client");
+            Duration timeout = Duration.ofMillis(800);
+            long start = System.nanoTime();
+            CompletableFuture<Message> f = client.request(topic("nobody"), text("hello?"), timeout);
+            Throwable failure = catchThrowable(() -> f.get(30, TimeUnit.SECONDS));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(failure).hasCauseInstanceOf(RequestException.class);
+            assertThat(took).isLessThan(timeout.plus(t(3_000)));
+        }
+
+        @Test
+        @DisplayName("a request to a queue group gets exactly one reply, from one member")
+        void requestToGroup() throws Exception {
+            String topic = topic("quote");
+            String group = group("pricing");
+            AtomicInteger handled = new AtomicInteger();
+            for (int i = 0; i < 3; i++) {
+                String member = "m" + i;
+                connected(member).subscribe(topic, e -> {
+                    handled.incrementAndGet();
+                    e.reply(text(member));
+                }, SubscribeOptions.builder().queue(group).build());
+            }
+            Broker client = connected("client");
+            Message reply = client.request(topic, text("sku-1"), t(10_000)).get(20, TimeUnit.SECONDS);
+            assertThat(reply.bodyAsString()).startsWith("m");
+            await().during(t(300)).atMost(t(5_000)).until(() -> handled.get() == 1);
+        }
+    }
+
+    // ---------------------------------------------------------------- 28-30
+
+    @Nested
+    @DisplayName("Bad input")
+    class BadInput {
+        @Test
+        @DisplayName("null, empty, too long, whitespace and wildcard topics are rejected at the call, before any I/O")
+        void badTopics() {
+            Broker b = disconnected("a");
+            String tooLong = "a." + "x".repeat(300);
+            for (String bad : new String[] {"", " ", "a b", "a..b", ".a", "a.", tooLong, "a\tb", "a.\u0001"}) {
+                assertThatThrownBy(() -> b.publish(bad, text("x"))).as("publish to '%s'", bad).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> b.subscribe(bad, e -> { })).as("subscribe to '%s'", bad).isInstanceOf(IllegalArgumentException.class);
+                assertThatThrownBy(() -> b.request(bad, text("x"), Duration.ofSeconds(1))).as("request to '%s'", bad)
+                        .isInstanceOf(IllegalArgumentException.class);
+            }
+            for (String pattern : new String[] {"a.*", "a.>", "*", ">"}) {
+                assertThatThrownBy(() -> b.publish(pattern, text("x"))).as("publish to pattern '%s'", pattern)
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("wildcard");
+            }
+            assertThatThrownBy(() -> b.subscribe("a.>.b", e -> { })).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> b.subscribe("a.b*", e -> { })).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> b.publish(null, text("x"))).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> b.subscribe(null, e -> { })).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> b.publish("a.b", null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> b.subscribe("a.b", null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> b.subscribe("a.b", e -> { }, null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> b.request("a.b", text("x"), Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> SubscribeOptions.builder().concurrency(-1).build())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("concurrency").hasMessageContaining("-1");
+            assertThatThrownBy(() -> SubscribeOptions.builder().bufferSize(0).build())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bufferSize");
+            assertThatThrownBy(() -> SubscribeOptions.builder().queue("bad group").build())
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThat(b.isConnected()).isFalse();
+        }
+
+        @Test
+        @DisplayName("a bad URL or an unknown scheme is a clear exception")
+        void badUrls() {
+            assertThatThrownBy(() -> Brokers.create("nosuchscheme://host:1"))
+                    .isInstanceOf(ProviderNotFoundException.class)
+                    .hasMessageContaining("nosuchscheme")
+                    .hasMessageContaining(disconnected("a").name());
+            assertThatThrownBy(() -> Brokers.create("no-scheme-here")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("scheme");
+        }
+
+        @Test
+        @DisplayName("a broker survives a handler that fails while replying and bad replies")
+        void replyWithoutRequest() {
+            Broker b = connected("a");
+            String topic = topic("noreply");
+            AtomicBoolean refused = new AtomicBoolean();
+            Inbox inbox = new Inbox();
+            b.subscribe(topic, e -> {
+                try {
+                    e.reply(text("to nobody"));
+                } catch (IllegalStateException expected) {
+                    refused.set(true);
+                }
+                inbox.handle(e);
+            });
+            b.publish(topic, text("plain publish"));
+            inbox.awaitCount(1, t(10_000));
+            assertThat(refused).as("reply to a message not sent with request() is refused").isTrue();
+            assertThatCode(() -> b.publish(topic, text("still fine"))).doesNotThrowAnyException();
+            inbox.awaitCount(2, t(10_000));
+        }
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+
+    /** Simulates a handler busy with work for {@code d} (not a synchronisation wait). */
+    private static void busy(Duration d) throws InterruptedException {
+        Thread.sleep(d.toMillis());
+    }
+}
