@@ -1,0 +1,90 @@
+package dev.omnibus.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.omnibus.examples.cli.OmnibusCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class OmnibusCliTest {
+    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    private final StringWriter err = new StringWriter();
+    private PrintStream originalOut;
+
+    @BeforeEach
+    void captureStdout() {
+        originalOut = System.out;
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restoreStdout() {
+        System.setOut(originalOut);
+    }
+
+    private int run(String... args) {
+        return OmnibusCli.run(args, new PrintWriter(new PrintStream(stdout, true, StandardCharsets.UTF_8), true),
+                new PrintWriter(err, true));
+    }
+
+    private String out() {
+        return stdout.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    @DisplayName("demo tells the whole story on the in-memory broker and exits 0")
+    void demo() {
+        assertThat(run("demo")).isZero();
+        assertThat(out())
+                .contains("ok: both subscribers received the order")
+                .contains("ok: 9 orders packed")
+                .contains("reply: sku-1 costs 19.99 EUR")
+                .contains("ok: the poison message reached")
+                .contains("Done: every step behaved as promised.");
+    }
+
+    @Test
+    @DisplayName("providers lists the memory backend with its capabilities")
+    void providers() {
+        assertThat(run("providers")).isZero();
+        assertThat(out()).contains("memory").contains("QUEUE_GROUPS").doesNotContain("DURABLE_SUBSCRIPTIONS");
+    }
+
+    @Test
+    @DisplayName("an unknown scheme is one readable line on stderr with exit code 1, no stack trace")
+    void unknownScheme() {
+        assertThat(run("pub", "--broker", "bogus://user:hunter2@host", "a.b", "x")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("omnibus: no broker provider accepts URL")
+                .doesNotContain("hunter2").doesNotContain("\tat ");
+        assertThat(err.toString().strip().lines()).hasSize(1);
+    }
+
+    @Test
+    @DisplayName("a bad topic is refused with exit code 1; bad usage with exit code 2")
+    void badInput() {
+        assertThat(run("pub", "a b", "x")).isEqualTo(1);
+        assertThat(err.toString()).contains("whitespace");
+        assertThat(run("pub")).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("pub to the in-memory broker confirms with the message id")
+    void publish() {
+        assertThat(run("pub", "orders.created", "{\"id\":42}", "-H", "content-type=application/json")).isZero();
+        assertThat(out()).containsPattern("published [0-9a-f]{32} to orders.created");
+    }
+
+    @Test
+    @DisplayName("request without a responder fails fast with exit code 3")
+    void requestWithoutResponder() {
+        assertThat(run("request", "prices.quote", "sku-1", "--timeout", "PT1S")).isEqualTo(3);
+        assertThat(err.toString()).contains("no responders");
+    }
+}
