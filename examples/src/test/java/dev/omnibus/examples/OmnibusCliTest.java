@@ -47,6 +47,8 @@ class OmnibusCliTest {
                 .contains("ok: 9 orders packed")
                 .contains("reply: sku-1 costs 19.99 EUR")
                 .contains("ok: the poison message reached")
+                .contains("price 9.90 -> 7.90")
+                .contains("ok: the warehouse saw created, updated and deleted as typed values")
                 .contains("Done: every step behaved as promised.");
     }
 

@@ -6,6 +6,11 @@ import dev.omnibus.broker.Brokers;
 import dev.omnibus.broker.Headers;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.SubscribeOptions;
+import dev.omnibus.broker.event.EventBus;
+import dev.omnibus.broker.event.ResourceEvent;
+import dev.omnibus.broker.event.ResourceEvents;
+import dev.omnibus.broker.event.ResourceKind;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,6 +46,7 @@ final class DemoCommand implements Callable<Integer> {
             queueGroup(shop, warehouse, prefix);
             requestReply(shop, warehouse, prefix);
             deadLetter(shop, warehouse, prefix);
+            resourceEvents(shop, warehouse);
             say("");
             say("Done: every step behaved as promised.");
         }
@@ -125,6 +131,34 @@ final class DemoCommand implements Callable<Integer> {
                 .redeliveryDelay(Duration.ofMillis(200)).deadLetterTopic(dead).build());
         shop.publish(topic, Message.of("{corrupt"));
         check(deadLettered.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the poison message reached " + dead);
+    }
+
+    /** A resource of the demo: modules react to its lifecycle without knowing each other. */
+    @ResourceKind("demoproduct")
+    public record Product(String sku, String name, BigDecimal price) {
+    }
+
+    private void resourceEvents(Broker shop, Broker warehouse) throws InterruptedException {
+        step(5, "Typed resource events: the catalogue changes a product, the warehouse reacts");
+        CountDownLatch three = new CountDownLatch(3);
+        new ResourceEvents(EventBus.create(warehouse)).subscribe((event, delivery) -> {
+            if (event instanceof ResourceEvent.Created<Product> c) {
+                say("  [warehouse/stock]   new product %s (%s) -> stock record created", c.resource().sku(), c.resource().name());
+            } else if (event instanceof ResourceEvent.Updated<Product> u) {
+                say("  [warehouse/stock]   %s price %s -> %s", u.newResource().sku(), u.oldResource().price(), u.newResource().price());
+            } else {
+                say("  [warehouse/stock]   product %s deleted -> stock record archived", event.resource().sku());
+            }
+            three.countDown();
+        }, Product.class);
+        ResourceEvents catalogue = new ResourceEvents(EventBus.create(shop));
+        Product mug = new Product("sku-7", "Omnibus mug", new BigDecimal("9.90"));
+        Product cheaper = new Product("sku-7", "Omnibus mug", new BigDecimal("7.90"));
+        say("  [shop/catalogue]    publishing created, updated and deleted on resource.demoproduct.*");
+        catalogue.publishCreated(mug);
+        catalogue.publishUpdated(mug, cheaper);
+        catalogue.publishDeleted(cheaper);
+        check(three.await(WAIT.toMillis(), TimeUnit.MILLISECONDS), "the warehouse saw created, updated and deleted as typed values");
     }
 
     private static void step(int n, String title) {
