@@ -1,0 +1,103 @@
+package dev.omnibus.bench;
+
+import dev.omnibus.broker.SubscribeOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code omnibus bench}: every backend beside its references, in one JVM run. Prints the table,
+ * writes {@code results.json} and {@code ratios.png} to the output directory.
+ */
+@Command(name = "omnibus bench", mixinStandardHelpOptions = true,
+        description = "Measure each backend beside its raw client / reference in one run.")
+public final class BenchMain implements Callable<Integer> {
+    @Option(names = "--backend", split = ",", defaultValue = "memory",
+            description = "Backends to measure: memory (default ${DEFAULT-VALUE})")
+    List<String> backends;
+
+    @Option(names = "--quick", description = "Fewer messages and rounds: finishes in well under two minutes")
+    boolean quick;
+
+    @Option(names = "--out", defaultValue = "broker-bench/target/bench", description = "Output directory (default ${DEFAULT-VALUE})")
+    Path out;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "128,1024", description = "Body sizes in bytes (default ${DEFAULT-VALUE})")
+    List<Integer> sizes;
+
+    @Option(names = "--jmh", arity = "0..1", fallbackValue = ".*", paramLabel = "REGEX",
+            description = "Run the JMH micro-benchmarks matching REGEX (all by default) with the GC profiler, instead of the scenarios")
+    String jmh;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (jmh != null) {
+            ChainedOptionsBuilder o = new OptionsBuilder().include(jmh).addProfiler(GCProfiler.class);
+            if (quick) {
+                o.warmupIterations(1).measurementIterations(3).warmupTime(TimeValue.seconds(1)).measurementTime(TimeValue.seconds(1));
+            }
+            new Runner(o.build()).run();
+            return 0;
+        }
+        Harness harness = quick ? new Harness(1, 3, Duration.ofMinutes(2)) : new Harness(2, 5, Duration.ofMinutes(5));
+        List<Result> results = new ArrayList<>();
+        for (String backend : backends) {
+            for (int size : sizes) {
+                switch (backend) {
+                    case "memory":
+                        results.addAll(memory(harness, size));
+                        break;
+                    default:
+                        throw new CommandLine.ParameterException(new CommandLine(this), "unknown backend '" + backend + "'");
+                }
+            }
+        }
+        Report.printTable(results, System.out);
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("command", "./omnibus bench" + (quick ? " --quick" : "") + " --backend " + String.join(",", backends));
+        run.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        run.put("cores", Runtime.getRuntime().availableProcessors());
+        Report.writeJson(results, run, out.resolve("results.json"));
+        Report.writeChart(results, out.resolve("ratios.png"));
+        System.out.println("\nwrote " + out.resolve("results.json") + " and " + out.resolve("ratios.png"));
+        return 0;
+    }
+
+    private List<Result> memory(Harness h, int size) throws Exception {
+        int n = quick ? 100_000 : 1_000_000;
+        List<Result> r = new ArrayList<>();
+        SubscribeOptions broadcast = SubscribeOptions.defaults();
+        SubscribeOptions group = SubscribeOptions.builder().queue("bench").build();
+        r.addAll(h.run("memory 1->1", size, n, List.<Supplier<Workload>>of(
+                () -> new OmnibusWorkload("omnibus memory", "memory:", 1, broadcast, 0),
+                () -> new MemoryReferences.QueueHandoff(1, false),
+                () -> new MemoryReferences.GuavaAsyncEventBus(1),
+                () -> new MemoryReferences.LmaxDisruptor(1))));
+        r.addAll(h.run("memory 1->4 broadcast", size, n / 4, List.<Supplier<Workload>>of(
+                () -> new OmnibusWorkload("omnibus memory", "memory:", 4, broadcast, 0),
+                () -> new MemoryReferences.QueueHandoff(4, false),
+                () -> new MemoryReferences.GuavaAsyncEventBus(4),
+                () -> new MemoryReferences.LmaxDisruptor(4))));
+        r.addAll(h.run("memory 1->group of 4", size, n / 2, List.<Supplier<Workload>>of(
+                () -> new OmnibusWorkload("omnibus memory", "memory:", 4, group, 0),
+                () -> new MemoryReferences.QueueHandoff(4, true))));
+        return r;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.omnibus.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.omnibus.broker.SubscribeOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Keeps the harness honest: a tiny run of real workloads produces a table, JSON and a chart. */
+class HarnessTest {
+    @Test
+    @DisplayName("a small run measures Omnibus beside its references and reports their ratio")
+    void smallRun(@TempDir Path dir) throws Exception {
+        Harness harness = new Harness(1, 3, Duration.ofSeconds(30));
+        List<Result> results = harness.run("memory 1->4 broadcast", 128, 2_000, List.<Supplier<Workload>>of(
+                () -> new OmnibusWorkload("omnibus memory", "memory:", 4, SubscribeOptions.defaults(), 0),
+                () -> new MemoryReferences.QueueHandoff(4, false),
+                () -> new MemoryReferences.LmaxDisruptor(4)));
+        assertThat(results).extracting(Result::implementation)
+                .containsExactly("omnibus memory", "ArrayBlockingQueue", "LMAX Disruptor");
+        for (Result r : results) {
+            assertThat(r.minRate()).isPositive();
+            assertThat(r.medianRate()).isBetween(r.minRate(), r.maxRate());
+            assertThat(r.p99Micros()).isGreaterThanOrEqualTo(r.p50Micros());
+        }
+        assertThat(Report.ratio(results.get(0), results)).isNaN();
+        assertThat(Report.ratio(results.get(1), results))
+                .isEqualTo(results.get(0).medianRate() / results.get(1).medianRate());
+
+        ByteArrayOutputStream table = new ByteArrayOutputStream();
+        Report.printTable(results, new PrintStream(table, true, StandardCharsets.UTF_8));
+        assertThat(table.toString(StandardCharsets.UTF_8)).contains("omnibus/this").contains("LMAX Disruptor");
+        Report.writeJson(results, Map.of("command", "test"), dir.resolve("results.json"));
+        Report.writeChart(results, dir.resolve("ratios.png"));
+        assertThat(Files.readString(dir.resolve("results.json"))).contains("\"omnibusOverThis\"");
+        assertThat(Files.size(dir.resolve("ratios.png"))).isPositive();
+    }
+
+    @Test
+    @DisplayName("a probe counts deliveries and measures latency from the stamp in the body")
+    void probe() throws Exception {
+        Probe probe = new Probe(2);
+        byte[] body = Probe.stampedBody(128);
+        assertThat(body).hasSize(128);
+        probe.delivered(body);
+        probe.delivered(Probe.stampedBody(3));
+        probe.await(Duration.ofSeconds(1));
+        assertThat(probe.latency().getTotalCount()).isEqualTo(2);
+    }
+}
