@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * {@code omnibus bench}: every backend beside its references, in one JVM run. Prints the table,
  * writes {@code results.json} and {@code ratios.png} to the output directory.
  */
-@Command(name = "omnibus bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure each backend beside its raw client / reference in one run.")
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--backend", split = ",", defaultValue = "memory",

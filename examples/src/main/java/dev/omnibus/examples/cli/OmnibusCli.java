@@ -1,5 +1,6 @@
 package dev.omnibus.examples.cli;
 
+import dev.omnibus.bench.BenchMain;
 import dev.omnibus.broker.Brokers;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -11,8 +12,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "omnibus", mixinStandardHelpOptions = true, version = "omnibus 0.1.0",
         description = "Publish/subscribe messaging on any broker, chosen by classpath and URL.",
-        subcommands = {DemoCommand.class, PublishCommand.class, SubscribeCommand.class, RequestCommand.class,
-                ProvidersCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, PublishCommand.class, SubscribeCommand.class, RequestCommand.class, ClusterCommand.class,
+                BenchMain.class, ProvidersCommand.class, CommandLine.HelpCommand.class})
 public final class OmnibusCli {
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;
