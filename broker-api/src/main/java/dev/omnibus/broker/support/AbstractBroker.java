@@ -195,7 +195,8 @@ public abstract class AbstractBroker implements Broker {
         subscriptions.remove(s);
     }
 
-    private NotConnectedException notConnected(String what) {
+    /** The exception for using this broker while it is not connected; {@code what} completes "cannot ...". */
+    protected final NotConnectedException notConnected(String what) {
         return new NotConnectedException("cannot " + what + ": the " + name + " broker at " + address()
                 + " is not connected; call connect() first");
     }

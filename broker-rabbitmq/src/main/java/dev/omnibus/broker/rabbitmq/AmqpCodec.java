@@ -1,0 +1,91 @@
+package dev.omnibus.broker.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.LongString;
+import dev.omnibus.broker.Headers;
+import dev.omnibus.broker.Message;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Message to AMQP and back without an envelope: headers travel in the AMQP headers table, the
+ * body as is. The id, content type, correlation id and reply-to are also copied to the standard
+ * AMQP properties so that services without Omnibus see them where they expect them, and are read
+ * from those properties when a foreign publisher sets only them.
+ */
+final class AmqpCodec {
+    private static final Logger LOG = LoggerFactory.getLogger(AmqpCodec.class);
+    private static final int PERSISTENT = 2;
+    private static final int TRANSIENT = 1;
+
+    private AmqpCodec() {
+    }
+
+    static AMQP.BasicProperties properties(Message m, boolean persistent) {
+        Map<String, String> h = m.headers();
+        return new AMQP.BasicProperties.Builder()
+                .headers(new HashMap<>(h))
+                .messageId(m.id())
+                .contentType(h.get(Headers.CONTENT_TYPE))
+                .correlationId(h.get(Headers.CORRELATION_ID))
+                .replyTo(h.get(Headers.REPLY_TO))
+                .deliveryMode(persistent ? PERSISTENT : TRANSIENT)
+                .build();
+    }
+
+    static Message message(AMQP.BasicProperties p, byte[] body) {
+        Map<String, String> h = new LinkedHashMap<>();
+        Map<String, Object> table = p.getHeaders();
+        if (table != null) {
+            for (Map.Entry<String, Object> e : table.entrySet()) {
+                if (e.getValue() != null) {
+                    h.put(e.getKey(), text(e.getValue()));
+                }
+            }
+        }
+        putIfAbsent(h, Headers.ID, p.getMessageId());
+        putIfAbsent(h, Headers.CONTENT_TYPE, p.getContentType());
+        putIfAbsent(h, Headers.CORRELATION_ID, p.getCorrelationId());
+        putIfAbsent(h, Headers.REPLY_TO, p.getReplyTo());
+        try {
+            return Message.wrap(h, body);
+        } catch (IllegalArgumentException e) {
+            return Message.wrap(validOnly(h), body);
+        }
+    }
+
+    private static void putIfAbsent(Map<String, String> h, String name, String value) {
+        if (value != null && !value.isEmpty()) {
+            h.putIfAbsent(name, value);
+        }
+    }
+
+    private static String text(Object v) {
+        if (v instanceof LongString || v instanceof String) {
+            return v.toString();
+        }
+        if (v instanceof byte[]) {
+            return new String((byte[]) v, StandardCharsets.UTF_8);
+        }
+        return String.valueOf(v);
+    }
+
+    // a foreign publisher may send header names or values Message does not allow: keep the rest
+    private static Map<String, String> validOnly(Map<String, String> h) {
+        Map<String, String> ok = new LinkedHashMap<>();
+        Message.Builder probe = Message.builder();
+        h.forEach((k, v) -> {
+            try {
+                probe.header(k, v);
+                ok.put(k, v);
+            } catch (IllegalArgumentException e) {
+                LOG.debug("Dropping AMQP header '{}' that is not a valid Omnibus header: {}", k, e.getMessage());
+            }
+        });
+        return ok;
+    }
+}

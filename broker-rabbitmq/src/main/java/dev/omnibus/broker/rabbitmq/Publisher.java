@@ -1,0 +1,201 @@
+package dev.omnibus.broker.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import dev.omnibus.broker.BrokerException;
+import dev.omnibus.broker.Message;
+import dev.omnibus.broker.MessageTooLargeException;
+import dev.omnibus.broker.PublishException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Confirmed publishing. A message counts as published only when RabbitMQ confirms it. While the
+ * connection is down, or when the connection drops before the confirm, the message is sent again
+ * once the connection has recovered, until the publish timeout; then the publish fails with a
+ * {@link PublishException}. A message is thus never reported published without a confirm; after a
+ * connection loss it may arrive twice.
+ */
+final class Publisher {
+    private static final long RETRY_PAUSE_MILLIS = 50;
+
+    private final ChannelPool pool;
+    private final ConnectionGate gate;
+    private final ScheduledExecutorService timer;
+    private final Executor retries;
+    private final Duration timeout;
+    private final long maxMessageBytes;
+    private final boolean persistent;
+    private final String address;
+
+    Publisher(ChannelPool pool, ConnectionGate gate, ScheduledExecutorService timer, Executor retries,
+            ConnectionSettings settings, String address) {
+        this.pool = pool;
+        this.gate = gate;
+        this.timer = timer;
+        this.retries = retries;
+        this.timeout = settings.options.publishTimeout();
+        this.maxMessageBytes = settings.maxMessageBytes;
+        this.persistent = settings.persistent;
+        this.address = address;
+    }
+
+    /**
+     * Publishes to {@code exchange} with {@code routingKey}; the future completes on the confirm or
+     * fails with a {@link dev.omnibus.broker.BrokerException}. {@code what} names the target in
+     * messages (a topic, or the queue of a reply).
+     */
+    CompletableFuture<Void> send(String exchange, String routingKey, String what, Message message, boolean mandatory) {
+        if (message.size() > maxMessageBytes) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException(what, message.size(), maxMessageBytes));
+        }
+        Outgoing o = new Outgoing(exchange, routingKey, what, AmqpCodec.properties(message, persistent), message.body(),
+                mandatory, System.nanoTime() + timeout.toNanos());
+        try {
+            ScheduledFuture<?> expiry = timer.schedule(() -> o.result.completeExceptionally(expired(o)),
+                    timeout.toNanos(), TimeUnit.NANOSECONDS);
+            o.result.whenComplete((v, e) -> expiry.cancel(false));
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new PublishException("cannot publish to '" + what + "': the broker is disconnecting"));
+        }
+        attempt(o);
+        return o.result;
+    }
+
+    /** {@link #send} and wait for the confirm; throws what the future would fail with. */
+    void sendAndWait(String exchange, String routingKey, String what, Message message, boolean mandatory) {
+        CompletableFuture<Void> f = send(exchange, routingKey, what, message, mandatory);
+        try {
+            // the future always completes by the publish timeout; the margin only guards against a lost timer
+            f.get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        } catch (TimeoutException e) {
+            throw new PublishException("publish to '" + what + "' was not confirmed by RabbitMQ at " + address + " within " + timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PublishException("interrupted while waiting for RabbitMQ to confirm the publish to '" + what
+                    + "'; the message may or may not have been published");
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof RuntimeException ? (RuntimeException) t : new PublishException(String.valueOf(t.getMessage()), t);
+    }
+
+    private void attempt(Outgoing o) {
+        if (o.result.isDone()) {
+            return;
+        }
+        if (!gate.isOpen()) {
+            gate.whenOpen().whenCompleteAsync((v, e) -> {
+                if (e != null) {
+                    o.result.completeExceptionally(rethrow(e));
+                } else {
+                    attempt(o);
+                }
+            }, retries);
+            return;
+        }
+        CompletableFuture<Void> confirm;
+        try {
+            confirm = pool.publish(o.exchange, o.routingKey, o.mandatory, o.props, o.body, o.deadline);
+        } catch (TimeoutException e) {
+            o.result.completeExceptionally(expired(o));
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            o.result.completeExceptionally(new PublishException("interrupted while publishing to '" + o.what + "'"));
+            return;
+        } catch (IOException | RuntimeException e) {
+            failed(o, e);
+            return;
+        }
+        confirm.whenComplete((v, e) -> {
+            if (e == null) {
+                o.result.complete(null);
+            } else {
+                failed(o, e);
+            }
+        });
+    }
+
+    private void failed(Outgoing o, Throwable e) {
+        if (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof BrokerException) {
+            o.result.completeExceptionally(e);
+            return;
+        }
+        long[] tooLarge = AmqpErrors.tooLarge(e);
+        if (tooLarge != null && tooLarge[0] == o.body.length) {
+            o.result.completeExceptionally(new MessageTooLargeException(o.what, tooLarge[0], tooLarge[1]));
+            return;
+        }
+        // a lost connection, or a channel closed because of another message on it: send again
+        if (AmqpErrors.connectionLost(e) || tooLarge != null) {
+            retryLater(o);
+            return;
+        }
+        var signal = AmqpErrors.signal(e);
+        if (signal != null && signal.isInitiatedByApplication()) {
+            o.result.completeExceptionally(new PublishException("publish to '" + o.what + "' abandoned: the broker disconnected from "
+                    + address + " before RabbitMQ confirmed it"));
+            return;
+        }
+        String hint = AmqpErrors.code(e) == AmqpErrors.NOT_FOUND
+                ? "; the exchange is declared at connect, so it was deleted since: disconnect and connect again"
+                : "";
+        o.result.completeExceptionally(new PublishException("RabbitMQ at " + address + " refused the publish to '" + o.what + "': "
+                + AmqpErrors.text(e) + hint, e));
+    }
+
+    private void retryLater(Outgoing o) {
+        try {
+            // a short pause so that the connection's shutdown reaches the gate before the next attempt
+            timer.schedule(() -> retries.execute(() -> attempt(o)), RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            o.result.completeExceptionally(new PublishException("publish to '" + o.what + "' abandoned: the broker disconnected"));
+        }
+    }
+
+    private PublishException expired(Outgoing o) {
+        String why = gate.isOpen() ? "RabbitMQ did not confirm it" : "the connection is down and did not recover";
+        return new PublishException("publish to '" + o.what + "' failed after " + timeout + " (publishTimeout): " + why
+                + " at " + address + "; the message may not have been published, retry it or raise publishTimeout");
+    }
+
+    private static final class Outgoing {
+        final String exchange;
+        final String routingKey;
+        final String what;
+        final AMQP.BasicProperties props;
+        final byte[] body;
+        final boolean mandatory;
+        final long deadline;
+        final CompletableFuture<Void> result = new CompletableFuture<>();
+
+        Outgoing(String exchange, String routingKey, String what, AMQP.BasicProperties props, byte[] body, boolean mandatory,
+                long deadline) {
+            this.exchange = exchange;
+            this.routingKey = routingKey;
+            this.what = what;
+            this.props = props;
+            this.body = body;
+            this.mandatory = mandatory;
+            this.deadline = deadline;
+        }
+    }
+}
