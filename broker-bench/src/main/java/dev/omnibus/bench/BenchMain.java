@@ -26,8 +26,12 @@ import picocli.CommandLine.Option;
         description = "Measure each backend beside its raw client / reference in one run.")
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--backend", split = ",", defaultValue = "memory",
-            description = "Backends to measure: memory (default ${DEFAULT-VALUE})")
+            description = "Backends to measure: memory, rabbitmq (default ${DEFAULT-VALUE})")
     List<String> backends;
+
+    @Option(names = "--rabbitmq-url", defaultValue = "${env:OMNIBUS_RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672}",
+            description = "RabbitMQ to measure against (default ${DEFAULT-VALUE}, masked in output)", hidden = false)
+    String rabbitUrl;
 
     @Option(names = "--quick", description = "Fewer messages and rounds: finishes in well under two minutes")
     boolean quick;
@@ -64,6 +68,9 @@ public final class BenchMain implements Callable<Integer> {
                     case "memory":
                         results.addAll(memory(harness, size));
                         break;
+                    case "rabbitmq":
+                        results.addAll(rabbitmq(harness, size));
+                        break;
                     default:
                         throw new CommandLine.ParameterException(new CommandLine(this), "unknown backend '" + backend + "'");
                 }
@@ -78,6 +85,24 @@ public final class BenchMain implements Callable<Integer> {
         Report.writeChart(results, out.resolve("ratios.png"));
         System.out.println("\nwrote " + out.resolve("results.json") + " and " + out.resolve("ratios.png"));
         return 0;
+    }
+
+    private List<Result> rabbitmq(Harness h, int size) throws Exception {
+        int n = quick ? 5_000 : 50_000;
+        List<Result> r = new ArrayList<>();
+        int prefetch = 1024;
+        // the backend's broadcast subscriptions consume from the node queue with nodePrefetch
+        String url = rabbitUrl + (rabbitUrl.contains("?") ? "&" : "?") + "nodePrefetch=" + prefetch;
+        r.addAll(h.run("rabbitmq confirms, window 1000", size, n, List.<Supplier<Workload>>of(
+                () -> new OmnibusWorkload("omnibus rabbitmq", url, 1, SubscribeOptions.defaults(), 1000),
+                () -> new RabbitMqReferences.PubSub(rabbitUrl, 1000, prefetch))));
+        r.addAll(h.run("rabbitmq confirm each publish", size, n / 10, List.<Supplier<Workload>>of(
+                () -> new OmnibusWorkload("omnibus rabbitmq", url, 1, SubscribeOptions.defaults(), 0),
+                () -> new RabbitMqReferences.PubSub(rabbitUrl, 0, prefetch))));
+        r.addAll(h.run("rabbitmq request/reply", size, n / 10, List.<Supplier<Workload>>of(
+                () -> new OmnibusRequestReply(url),
+                () -> new RabbitMqReferences.RequestReply(rabbitUrl))));
+        return r;
     }
 
     private List<Result> memory(Harness h, int size) throws Exception {
