@@ -61,8 +61,8 @@ public interface Broker extends AutoCloseable {
 
     /**
      * Publishes without waiting. The future completes when {@link #publish} would have returned,
-     * or exceptionally with the exception it would have thrown. Argument errors are thrown at the
-     * call, not through the future.
+     * or exceptionally with the exception it would have thrown. Argument errors and using a broker
+     * that is not connected are thrown at the call, not through the future.
      */
     CompletableFuture<Void> publishAsync(String topic, Message message);
 

@@ -36,6 +36,7 @@ public final class BrokerOptions {
     private final String username;
     private final String password;
     private final Map<String, String> properties;
+    private final Map<String, String> explicitProperties;
 
     private BrokerOptions(Builder b, Map<String, String> properties) {
         this.urls = List.copyOf(b.urls);
@@ -47,6 +48,7 @@ public final class BrokerOptions {
         this.username = b.username;
         this.password = b.password;
         this.properties = properties;
+        this.explicitProperties = Map.copyOf(b.properties);
     }
 
     public static Builder builder() {
@@ -261,12 +263,7 @@ public final class BrokerOptions {
             sslContext = o.sslContext;
             username = o.username;
             password = o.password;
-            Map<String, String> fromUrl = queryOf(o.url());
-            o.properties.forEach((k, v) -> {
-                if (!v.equals(fromUrl.get(k))) {
-                    properties.put(k, v);
-                }
-            });
+            properties.putAll(o.explicitProperties);
         }
 
         /**

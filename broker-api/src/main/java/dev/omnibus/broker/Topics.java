@@ -132,7 +132,7 @@ public final class Topics {
                 }
                 continue;
             }
-            if (c <= ' ' || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c)) {
+            if (c <= ' ' || c == 0x7f || Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)) {
                 throw new IllegalArgumentException(what + " '" + printable(s) + "' has whitespace or a control character at index "
                         + i + "; topics are dot-separated tokens without spaces");
             }

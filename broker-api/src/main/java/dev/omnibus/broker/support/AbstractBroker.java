@@ -190,6 +190,11 @@ public abstract class AbstractBroker implements Broker {
         }
     }
 
+    /** This broker's live subscriptions (a snapshot), e.g. to restore them after a reconnect. */
+    protected final List<AbstractSubscription> subscriptions() {
+        return List.copyOf(subscriptions);
+    }
+
     /** Called by {@link AbstractSubscription} once it is closed. */
     final void forget(AbstractSubscription s) {
         subscriptions.remove(s);

@@ -47,8 +47,8 @@ public abstract class AbstractSubscription implements Subscription {
         close(broker.options().shutdownTimeout());
     }
 
-    /** Stops new deliveries to this subscription; idempotent. */
-    final void stopIntake() {
+    /** Stops new deliveries to this subscription; idempotent. Also for aborting a half-made subscription. */
+    protected final void stopIntake() {
         if (intakeStopped.compareAndSet(false, true)) {
             doStopIntake();
         }

@@ -46,6 +46,7 @@ public final class DeliveryQueue<T> {
     private final List<Thread> workers = new ArrayList<>();
     private final ConcurrentLinkedQueue<T> unstarted = new ConcurrentLinkedQueue<>();
     private final AtomicInteger offering = new AtomicInteger();
+    private final ThreadLocal<Batch> current = new ThreadLocal<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL.toNanos());
     private volatile boolean closed;
@@ -167,6 +168,9 @@ public final class DeliveryQueue<T> {
             closed = true;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        // oldest first: the rest of the calling worker's batch (when a handler closes its own
+        // subscription), then what other workers had taken, then the buffer
+        List<T> result = restOfOwnBatch();
         List<T> left = new ArrayList<>();
         drainTo(left);
         while (offering.get() > 0 && System.nanoTime() < deadline) {
@@ -207,9 +211,25 @@ public final class DeliveryQueue<T> {
         }
         T t;
         while ((t = unstarted.poll()) != null) {
-            left.add(t);
+            result.add(t);
         }
-        return left;
+        result.addAll(left);
+        return result;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<T> restOfOwnBatch() {
+        List<T> own = new ArrayList<>();
+        Batch mine = current.get();
+        if (mine != null) {
+            while (mine.next < mine.items.size()) {
+                Object o = mine.items.get(mine.next++);
+                if (o != POISON) {
+                    own.add((T) o);
+                }
+            }
+        }
+        return own;
     }
 
     private void drainTo(List<T> out) {
@@ -229,14 +249,17 @@ public final class DeliveryQueue<T> {
         long last = lastWarn.get();
         if (now - last >= WARN_INTERVAL.toNanos() && lastWarn.compareAndSet(last, now)) {
             dropped.addAndGet(-d);
-            LOG.warn("Slow consumer: buffer of subscription '{}' is full ({} messages, policy {}); {} dropped since the last warning",
-                    name, queue.size(), overflow, d);
+            LOG.warn("Slow consumer: buffer of subscription '{}' is full ({} messages, policy {}): {}", name, queue.size(), overflow,
+                    overflow == OverflowPolicy.BLOCK || overflow == OverflowPolicy.FAIL
+                            ? "publishers are held back or refused; nothing is dropped"
+                            : d + " messages dropped since the last warning");
         }
     }
 
     @SuppressWarnings("unchecked")
     private void work(boolean batch) {
-        List<Object> local = new ArrayList<>(batch ? BATCH : 1);
+        Batch b = new Batch(batch ? BATCH : 1);
+        current.set(b);
         while (true) {
             Object first;
             try {
@@ -250,12 +273,14 @@ public final class DeliveryQueue<T> {
             if (first == null) {
                 return;
             }
-            local.add(first);
+            b.items.add(first);
             if (batch) {
-                queue.drainTo(local, BATCH - 1);
+                queue.drainTo(b.items, BATCH - 1);
             }
             boolean stop = false;
-            for (Object o : local) {
+            // by index: a processor that closes this queue takes the rest of the batch (see close)
+            while (b.next < b.items.size()) {
+                Object o = b.items.get(b.next++);
                 if (o == POISON) {
                     stop = true;
                 } else if (closed) {
@@ -264,10 +289,21 @@ public final class DeliveryQueue<T> {
                     processor.accept((T) o);
                 }
             }
-            local.clear();
+            b.items.clear();
+            b.next = 0;
             if (stop) {
                 return;
             }
+        }
+    }
+
+    /** What one worker took from the buffer and how far it got. */
+    private static final class Batch {
+        final List<Object> items;
+        int next;
+
+        Batch(int capacity) {
+            items = new ArrayList<>(capacity);
         }
     }
 }

@@ -11,8 +11,11 @@ public final class Redaction {
     /** What a removed secret is replaced with. */
     public static final String MASK = "***";
 
-    // user:password@ in any scheme://authority, also in malformed URLs
-    private static final Pattern USERINFO_PASSWORD = Pattern.compile("(?<=://)([^:/@\\s]*):([^@/\\s]*)@");
+    // user:password@ in any scheme://authority, also in malformed URLs; the password runs to the
+    // last '@' before the path, since an unencoded '@' in a password is a common mistake
+    private static final Pattern USERINFO_PASSWORD = Pattern.compile("(?<=://)([^:/@\\s]*):([^/\\s]*)@");
+    // a token as the whole user-info (nats://TOKEN@host): without a ':' it may be a secret on its own
+    private static final Pattern USERINFO_TOKEN = Pattern.compile("(?<=://)([^:/@\\s,]+)@");
     // password=..., token=..., pass=... in query strings
     private static final Pattern SECRET_PARAM = Pattern.compile(
             "(?i)([?&;](?:password|pass|token|secret|auth_token|nkey|jwt)=)([^&;\\s]*)");
@@ -20,12 +23,16 @@ public final class Redaction {
     private Redaction() {
     }
 
-    /** {@code url} with the password of its user-info and secret query parameters masked. Null stays null. */
+    /**
+     * {@code url} with the password of its user-info, a user-info without ':' (a token), and secret
+     * query parameters masked. Null stays null.
+     */
     public static String url(String url) {
         if (url == null) {
             return null;
         }
         String s = USERINFO_PASSWORD.matcher(url).replaceAll("$1:" + MASK + "@");
+        s = USERINFO_TOKEN.matcher(s).replaceAll(MASK + "@");
         return SECRET_PARAM.matcher(s).replaceAll("$1" + MASK);
     }
 

@@ -77,7 +77,8 @@ public final class TopicIndex<T> {
         collect(root, tokens(topic), 0, out);
         List<T> result = out.isEmpty() ? Collections.emptyList() : Collections.unmodifiableList(out);
         if (c.size() >= CACHE_LIMIT) {
-            cache = c = new ConcurrentHashMap<>();
+            // clear in place: replacing the map here could undo an add()'s invalidation
+            c.clear();
         }
         c.put(topic, result);
         return result;

@@ -41,10 +41,7 @@ public final class MemoryBroker extends AbstractBroker {
     private volatile PendingRequests pending;
     private volatile String inbox;
     private volatile Route inboxRoute;
-    private volatile long maxMessageBytes;
-    private volatile Integer bufferSize;
-    private volatile OverflowPolicy overflow;
-    private volatile Duration blockTimeout;
+    private volatile Settings settings;
 
     MemoryBroker(BrokerOptions options) {
         super(MemoryBrokerProvider.NAME, options, EnumSet.of(Capability.QUEUE_GROUPS, Capability.WILDCARDS,
@@ -78,32 +75,43 @@ public final class MemoryBroker extends AbstractBroker {
 
     @Override
     protected void validateOptions(BrokerOptions o) {
-        if (!o.scheme().equals("memory")) {
-            throw new IllegalArgumentException("the memory broker takes memory: URLs, not '" + o.redactedUrls() + "'");
+        Settings.parse(o);
+    }
+
+    /** The memory backend's properties, parsed and validated as a whole. */
+    private record Settings(String busName, long maxMessageBytes, int bufferSize, OverflowPolicy overflow, Duration blockTimeout) {
+        static Settings parse(BrokerOptions o) {
+            if (!o.scheme().equals("memory")) {
+                throw new IllegalArgumentException("the memory broker takes memory: URLs, not '" + o.redactedUrls() + "'");
+            }
+            if (o.urls().size() > 1) {
+                throw new IllegalArgumentException("the memory broker takes one URL, got " + o.redactedUrls());
+            }
+            String policy = o.property("overflow", SubscribeOptions.DEFAULT_OVERFLOW.name());
+            OverflowPolicy overflow;
+            try {
+                overflow = OverflowPolicy.valueOf(policy.toUpperCase(Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("property 'overflow' must be one of block, drop_oldest, drop_newest, fail; was '"
+                        + policy + "'");
+            }
+            return new Settings(MemoryBroker.busName(o.url()),
+                    o.longProperty("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, Integer.MAX_VALUE),
+                    (int) o.longProperty("bufferSize", SubscribeOptions.DEFAULT_BUFFER_SIZE, 1, Integer.MAX_VALUE),
+                    overflow,
+                    o.durationProperty("blockTimeout", SubscribeOptions.DEFAULT_BLOCK_TIMEOUT));
         }
-        if (o.urls().size() > 1) {
-            throw new IllegalArgumentException("the memory broker takes one URL, got " + o.redactedUrls());
-        }
-        busName(o.url());
-        maxMessageBytes = o.longProperty("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, Integer.MAX_VALUE);
-        long size = o.longProperty("bufferSize", SubscribeOptions.DEFAULT_BUFFER_SIZE, 1, Integer.MAX_VALUE);
-        bufferSize = (int) size;
-        String policy = o.property("overflow", SubscribeOptions.DEFAULT_OVERFLOW.name());
-        try {
-            overflow = OverflowPolicy.valueOf(policy.toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("overflow '" + policy + "' is not one of block, drop_oldest, drop_newest, fail");
-        }
-        blockTimeout = o.durationProperty("blockTimeout", SubscribeOptions.DEFAULT_BLOCK_TIMEOUT);
     }
 
     @Override
     protected void doConnect(BrokerOptions options) {
-        MemoryBus b = MemoryBus.attach(busName(options.url()));
+        Settings s = Settings.parse(options);
+        MemoryBus b = MemoryBus.attach(s.busName());
         PendingRequests p = new PendingRequests(b.timer);
         String box = "_INBOX." + options.nodeId() + "." + INSTANCES.incrementAndGet();
         Route r = (topic, message, attempt) -> p.complete(message.header(Headers.CORRELATION_ID), message);
         b.index.add(box, r);
+        settings = s;
         bus = b;
         pending = p;
         inbox = box;
@@ -125,17 +133,18 @@ public final class MemoryBroker extends AbstractBroker {
 
     @Override
     protected AbstractSubscription doSubscribe(String topic, Handler handler, SubscribeOptions options) {
+        Settings s = settings;
         SubscribeOptions effective = options;
-        if (options.overflow() == SubscribeOptions.DEFAULT_OVERFLOW && overflow != SubscribeOptions.DEFAULT_OVERFLOW) {
-            effective = effective.toBuilder().overflow(overflow).build();
+        if (options.overflow() == SubscribeOptions.DEFAULT_OVERFLOW && s.overflow() != SubscribeOptions.DEFAULT_OVERFLOW) {
+            effective = effective.toBuilder().overflow(s.overflow()).build();
         }
         if (options.blockTimeout().equals(SubscribeOptions.DEFAULT_BLOCK_TIMEOUT)) {
-            effective = effective.toBuilder().blockTimeout(blockTimeout).build();
+            effective = effective.toBuilder().blockTimeout(s.blockTimeout()).build();
         }
-        int size = options.bufferSize() == SubscribeOptions.DEFAULT_BUFFER_SIZE ? bufferSize : options.bufferSize();
-        MemorySubscription s = new MemorySubscription(this, bus, topic, handler, effective, size);
-        s.start();
-        return s;
+        int size = options.bufferSize() == SubscribeOptions.DEFAULT_BUFFER_SIZE ? s.bufferSize() : options.bufferSize();
+        MemorySubscription sub = new MemorySubscription(this, bus, topic, handler, effective, size);
+        sub.start();
+        return sub;
     }
 
     @Override
@@ -156,6 +165,7 @@ public final class MemoryBroker extends AbstractBroker {
     }
 
     private void checkSize(String topic, Message message) {
+        long maxMessageBytes = settings.maxMessageBytes();
         long size = message.size();
         if (size > maxMessageBytes - 4096) {
             for (Map.Entry<String, String> h : message.headers().entrySet()) {

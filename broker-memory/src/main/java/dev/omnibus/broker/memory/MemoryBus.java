@@ -68,7 +68,7 @@ final class MemoryBus {
 
     QueueGroup join(String pattern, String queue, MemorySubscription member) {
         synchronized (groups) {
-            QueueGroup g = groups.computeIfAbsent(queue + " " + pattern, k -> new QueueGroup(pattern, queue));
+            QueueGroup g = groups.computeIfAbsent(QueueGroup.key(pattern, queue), k -> new QueueGroup(this, pattern, queue));
             if (g.add(member)) {
                 index.add(pattern, g);
             }
@@ -76,14 +76,38 @@ final class MemoryBus {
         }
     }
 
+    /** Takes {@code member} out of {@code g}; an empty group is no longer routed but keeps what is handed back to it. */
     void leave(QueueGroup g, MemorySubscription member) {
         synchronized (groups) {
             if (g.remove(member)) {
                 index.remove(g.pattern, g);
-                if (!g.hasParked()) {
-                    groups.remove(g.queue + " " + g.pattern, g);
-                }
             }
         }
+    }
+
+    /** Forgets {@code g} once it has neither members nor parked messages. */
+    void release(QueueGroup g) {
+        synchronized (groups) {
+            if (g.isEmpty() && !g.hasParked()) {
+                groups.remove(g.key(), g);
+            }
+        }
+    }
+
+    /**
+     * Keeps a message no member took until the group's next member joins. The group is registered
+     * again if it was released meanwhile; if a newer group of the same key exists, it gets the message.
+     */
+    void park(QueueGroup g, String topic, Message message, int attempt) {
+        QueueGroup target;
+        synchronized (groups) {
+            target = groups.putIfAbsent(g.key(), g);
+            if ((target == null || target == g) && g.isEmpty()) {
+                g.parkLocally(topic, message, attempt);
+                return;
+            }
+        }
+        // a member joined meanwhile, or a newer group object took over this key: deliver there
+        (target == null ? g : target).deliver(topic, message, attempt);
     }
 }

@@ -163,5 +163,8 @@ final class MemorySubscription extends AbstractSubscription implements Route {
                 LOG.debug("Message {} on '{}' dropped: its broadcast subscription closed before handling it", d.message().id(), d.topic());
             }
         }
+        if (g != null) {
+            bus.release(g);
+        }
     }
 }

@@ -15,13 +15,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class QueueGroup implements Route {
     final String pattern;
     final String queue;
+    private final MemoryBus bus;
     private final List<MemorySubscription> members = new CopyOnWriteArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
     private final ArrayDeque<Object[]> parked = new ArrayDeque<>();
 
-    QueueGroup(String pattern, String queue) {
+    QueueGroup(MemoryBus bus, String pattern, String queue) {
+        this.bus = bus;
         this.pattern = pattern;
         this.queue = queue;
+    }
+
+    static String key(String pattern, String queue) {
+        return queue + " " + pattern;
+    }
+
+    String key() {
+        return key(pattern, queue);
     }
 
     @Override
@@ -43,7 +53,12 @@ final class QueueGroup implements Route {
                 return;
             }
         }
-        park(topic, message, attempt);
+        if (members.isEmpty()) {
+            bus.park(this, topic, message, attempt);
+        } else {
+            // only members that are closing refused it; they are about to leave, so keep it for the next one
+            parkLocally(topic, message, attempt);
+        }
     }
 
     /** Adds a member; returns true if it is the first (the group must be routed). */
@@ -74,8 +89,12 @@ final class QueueGroup implements Route {
         }
     }
 
-    private void park(String topic, Message message, int attempt) {
-        // only reached when no member took it (none, or all closing): the next member to join gets it
+    boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    /** Keeps a message for the next member to join. */
+    void parkLocally(String topic, Message message, int attempt) {
         synchronized (parked) {
             parked.add(new Object[] {topic, message, attempt});
         }

@@ -1,0 +1,99 @@
+package dev.omnibus.broker.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.omnibus.broker.Message;
+import dev.omnibus.broker.NotConnectedException;
+import dev.omnibus.broker.RequestException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("PendingRequests")
+class PendingRequestsTest {
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
+    private final PendingRequests pending;
+
+    PendingRequestsTest() {
+        timer.setRemoveOnCancelPolicy(true);
+        pending = new PendingRequests(timer);
+    }
+
+    @AfterEach
+    void stopTimer() {
+        timer.shutdownNow();
+    }
+
+    @Test
+    @DisplayName("a reply completes its request and cancels the timeout")
+    void completes() throws Exception {
+        CompletableFuture<Message> f = pending.register("c1", "prices.quote", Duration.ofSeconds(30));
+        assertThat(pending.size()).isEqualTo(1);
+        assertThat(timer.getQueue()).hasSize(1);
+        Message reply = Message.of("42");
+        assertThat(pending.complete("c1", reply)).isTrue();
+        assertThat(f.get(1, TimeUnit.SECONDS)).isSameAs(reply);
+        assertThat(pending.size()).isZero();
+        assertThat(timer.getQueue()).as("timeout task cancelled").isEmpty();
+        assertThat(pending.complete("c1", reply)).as("a second reply is dropped").isFalse();
+    }
+
+    @Test
+    @DisplayName("a request without reply fails with RequestException after its timeout, naming topic and timeout")
+    void timesOut() {
+        long start = System.nanoTime();
+        CompletableFuture<Message> f = pending.register("c2", "prices.quote", Duration.ofMillis(150));
+        await().atMost(Duration.ofSeconds(5)).until(f::isDone);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(140);
+        assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(RequestException.class)
+                .hasMessageContaining("'prices.quote'").hasMessageContaining("PT0.15S")
+                .satisfies(e -> assertThat(((RequestException) e).noResponders()).isFalse());
+        assertThat(pending.size()).isZero();
+        assertThat(pending.complete("c2", Message.of("late"))).as("late reply dropped").isFalse();
+    }
+
+    @Test
+    @DisplayName("replies for unknown or null correlation ids are dropped")
+    void unknownDropped() {
+        CompletableFuture<Message> f = pending.register("known", "t", Duration.ofSeconds(30));
+        assertThat(pending.complete("unknown", Message.of("x"))).isFalse();
+        assertThat(pending.complete(null, Message.of("x"))).isFalse();
+        assertThat(f).isNotDone();
+        assertThat(pending.size()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("fail fails one request at once; failing an unknown id does nothing")
+    void failOne() {
+        CompletableFuture<Message> a = pending.register("a", "t", Duration.ofSeconds(30));
+        CompletableFuture<Message> b = pending.register("b", "t", Duration.ofSeconds(30));
+        RequestException cause = new RequestException("nobody", true);
+        pending.fail("a", cause);
+        pending.fail("nope", cause);
+        assertThat(a).isCompletedExceptionally();
+        assertThatThrownBy(a::join).cause().isSameAs(cause);
+        assertThat(b).isNotDone();
+        assertThat(pending.size()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("failAll fails every pending request with the given cause")
+    void failAll() {
+        CompletableFuture<Message> a = pending.register("a", "t", Duration.ofSeconds(30));
+        CompletableFuture<Message> b = pending.register("b", "u", Duration.ofSeconds(30));
+        NotConnectedException cause = new NotConnectedException("disconnected");
+        pending.failAll(cause);
+        assertThatThrownBy(a::join).cause().isSameAs(cause);
+        assertThatThrownBy(b::join).cause().isSameAs(cause);
+        assertThat(pending.size()).isZero();
+        assertThat(timer.getQueue()).isEmpty();
+    }
+}

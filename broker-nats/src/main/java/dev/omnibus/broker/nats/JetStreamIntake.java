@@ -1,0 +1,136 @@
+package dev.omnibus.broker.nats;
+
+import dev.omnibus.broker.SubscribeOptions;
+import io.nats.client.ConsumeOptions;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.MessageConsumer;
+import io.nats.client.MessageHandler;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JetStream side of a subscription: a pull consumer on the broker's stream, consumed on the
+ * subscription's dispatcher.
+ *
+ * <p>Consumers: a durable group binds to the durable consumer {@link ConsumerNames#durable}; a
+ * non-durable group to the named consumer {@link ConsumerNames#group}, removed by the server after
+ * the inactive threshold; a broadcast subscription gets its own server-named consumer, deleted when
+ * it closes (and by the inactive threshold if the process dies). All start with the messages
+ * published after they are created, ack explicitly, and stop after {@code maxDeliveries} attempts.
+ * A pattern starting with a wildcard cannot be a stream filter here, so its consumer reads the
+ * whole stream and {@link #filtersInClient()} tells the subscription to drop (ack) what does not
+ * match.
+ */
+final class JetStreamIntake {
+    private static final Logger LOG = LoggerFactory.getLogger(JetStreamIntake.class);
+    private static final int MIN_ACK_PENDING = 1000;
+
+    private final Connection connection;
+    private final JetStreamManagement jsm;
+    private final StreamManager streams;
+    private final NatsSettings settings;
+    private final String pattern;
+    private final SubscribeOptions options;
+    private final boolean filterInClient;
+    private volatile String consumerName;
+    private volatile MessageConsumer consumer;
+
+    JetStreamIntake(Connection connection, JetStreamManagement jsm, StreamManager streams, NatsSettings settings,
+            String pattern, SubscribeOptions options) {
+        this.connection = connection;
+        this.jsm = jsm;
+        this.streams = streams;
+        this.settings = settings;
+        this.pattern = pattern;
+        this.options = options;
+        String first = StreamManager.firstToken(pattern);
+        this.filterInClient = first.equals("*") || first.equals(">");
+    }
+
+    boolean filtersInClient() {
+        return filterInClient;
+    }
+
+    void start(Dispatcher dispatcher, MessageHandler handler) throws IOException, JetStreamApiException {
+        streams.ensure(pattern);
+        ConsumerConfiguration.Builder b = ConsumerConfiguration.builder()
+                .ackPolicy(AckPolicy.Explicit)
+                .deliverPolicy(DeliverPolicy.New)
+                .ackWait(settings.ackWait())
+                .maxDeliver(options.maxDeliveries())
+                .maxAckPending(Math.max(MIN_ACK_PENDING, 4L * options.prefetch()));
+        if (!filterInClient) {
+            b.filterSubject(pattern);
+        }
+        if (options.queue() == null) {
+            b.inactiveThreshold(settings.inactiveThreshold());
+        } else if (options.durable()) {
+            b.durable(ConsumerNames.durable(options.queue(), pattern));
+        } else {
+            b.name(ConsumerNames.group(options.queue(), pattern)).inactiveThreshold(settings.inactiveThreshold());
+        }
+        String name = jsm.addOrUpdateConsumer(streams.stream(), b.build()).getName();
+        consumerName = name;
+        consumer = connection.getConsumerContext(streams.stream(), name)
+                .consume(ConsumeOptions.builder().batchSize(options.prefetch()).build(), dispatcher, handler);
+        LOG.debug("Consuming '{}' from stream '{}' through consumer '{}'", pattern, streams.stream(), name);
+    }
+
+    /**
+     * Starts pulling afresh after a reconnect: the server may have restarted and forgotten the
+     * pull requests (and, for ephemeral consumers, the consumer itself).
+     */
+    void restart(Dispatcher dispatcher, MessageHandler handler) throws IOException, JetStreamApiException {
+        MessageConsumer old = consumer;
+        String oldName = consumerName;
+        if (old != null) {
+            try {
+                old.close();
+            } catch (Exception e) {
+                LOG.debug("Closing consumer '{}' before restarting it failed: {}", oldName, e.toString());
+            }
+        }
+        if (options.queue() == null && oldName != null) {
+            try {
+                jsm.deleteConsumer(streams.stream(), oldName);
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                LOG.debug("Old consumer '{}' already gone: {}", oldName, e.toString());
+            }
+        }
+        start(dispatcher, handler);
+    }
+
+    /** Stops pulling; messages already on their way still arrive and are handed back by the caller. */
+    void stop() {
+        MessageConsumer c = consumer;
+        if (c != null) {
+            c.stop();
+        }
+    }
+
+    void close() {
+        MessageConsumer c = consumer;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("Closing consumer '{}' failed: {}", consumerName, e.toString());
+            }
+        }
+        if (options.queue() == null && consumerName != null && !connection.getStatus().equals(Connection.Status.CLOSED)) {
+            try {
+                jsm.deleteConsumer(streams.stream(), consumerName);
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                LOG.debug("Could not delete consumer '{}' (the server removes it after {} of inactivity): {}",
+                        consumerName, settings.inactiveThreshold(), e.toString());
+            }
+        }
+    }
+}

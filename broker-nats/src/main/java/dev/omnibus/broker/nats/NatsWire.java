@@ -1,0 +1,113 @@
+package dev.omnibus.broker.nats;
+
+import dev.omnibus.broker.Headers;
+import dev.omnibus.broker.Message;
+import io.nats.client.impl.NatsMessage;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Messages on the wire: the body as is, Omnibus headers as NATS headers with the same names.
+ *
+ * <p>NATS headers are US-ASCII and jnats refuses anything else, while Omnibus headers are UTF-8.
+ * A name or value that would not survive the trip (non-ASCII, empty, surrounding whitespace) is
+ * sent as an RFC 2047 encoded word, {@code =?UTF-8?B?base64?=}, which MIME libraries of other
+ * languages decode; everything else, including {@code id} and {@code content-type}, travels
+ * verbatim.
+ */
+final class NatsWire {
+    private static final Logger LOG = LoggerFactory.getLogger(NatsWire.class);
+    private static final String ENCODED_PREFIX = "=?UTF-8?B?";
+    private static final String ENCODED_SUFFIX = "?=";
+
+    private NatsWire() {
+    }
+
+    static NatsMessage toNats(String subject, Message message) {
+        io.nats.client.impl.Headers h = new io.nats.client.impl.Headers();
+        for (Map.Entry<String, String> e : message.headers().entrySet()) {
+            if (e.getKey().equals(Headers.REPLY_TO)) {
+                continue; // NATS carries the reply subject natively
+            }
+            h.put(encode(e.getKey(), true), encode(e.getValue(), false));
+        }
+        return NatsMessage.builder().subject(subject).headers(h).data(message.body()).build();
+    }
+
+    /** Size the server counts against max_payload: headers plus body. */
+    static long wireSize(NatsMessage m) {
+        io.nats.client.impl.Headers h = m.getHeaders();
+        return (long) m.getData().length + (h == null ? 0 : h.serializedLength());
+    }
+
+    /** The Omnibus message of {@code msg}; {@code replyTo}, when not null, becomes the reply-to header. */
+    static Message fromNats(io.nats.client.Message msg, String replyTo) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        io.nats.client.impl.Headers h = msg.getHeaders();
+        if (h != null && !h.isEmpty()) {
+            for (Map.Entry<String, List<String>> e : h.entrySet()) {
+                List<String> values = e.getValue();
+                headers.put(decode(e.getKey()), decode(values.size() == 1 ? values.get(0) : String.join(",", values)));
+            }
+        }
+        if (replyTo != null) {
+            headers.put(Headers.REPLY_TO, replyTo);
+        }
+        byte[] body = msg.getData() == null ? new byte[0] : msg.getData();
+        try {
+            return Message.wrap(headers, body);
+        } catch (IllegalArgumentException e) {
+            // a foreign publisher may send headers Omnibus does not allow: keep the valid ones
+            LOG.debug("Dropping invalid headers of a message on '{}': {}", msg.getSubject(), e.getMessage());
+            Message.Builder b = Message.builder();
+            headers.forEach((k, v) -> {
+                try {
+                    b.header(k, v);
+                } catch (IllegalArgumentException ignored) {
+                    // skipped, see above
+                }
+            });
+            return Message.wrap(b.build().headers(), body);
+        }
+    }
+
+    static String encode(String s, boolean name) {
+        if (needsEncoding(s, name)) {
+            return ENCODED_PREFIX + Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8)) + ENCODED_SUFFIX;
+        }
+        return s;
+    }
+
+    static String decode(String s) {
+        if (s.startsWith(ENCODED_PREFIX) && s.endsWith(ENCODED_SUFFIX) && s.length() >= ENCODED_PREFIX.length() + ENCODED_SUFFIX.length()) {
+            try {
+                return new String(Base64.getDecoder().decode(
+                        s.substring(ENCODED_PREFIX.length(), s.length() - ENCODED_SUFFIX.length())), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException notBase64) {
+                return s;
+            }
+        }
+        return s;
+    }
+
+    private static boolean needsEncoding(String s, boolean name) {
+        if (s.isEmpty() || s.startsWith("=?")) {
+            return true;
+        }
+        if (!name && (s.charAt(0) == ' ' || s.charAt(s.length() - 1) == ' ')) {
+            return true;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c > 126 || (name ? c <= ' ' || c == ':' : c < ' ')) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,252 @@
+package dev.omnibus.broker.nats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.omnibus.broker.Broker;
+import dev.omnibus.broker.Brokers;
+import dev.omnibus.broker.Capability;
+import dev.omnibus.broker.Event;
+import dev.omnibus.broker.Headers;
+import dev.omnibus.broker.Message;
+import dev.omnibus.broker.MessageTooLargeException;
+import dev.omnibus.broker.RequestException;
+import dev.omnibus.broker.SubscribeOptions;
+import dev.omnibus.broker.Subscription;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.Nats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** JetStream mode against the shared local server, in a stream of its own that is deleted afterwards. */
+class NatsJetStreamBrokerTest {
+    static final String STREAM = "omnibus_test_" + Message.newId().substring(0, 8);
+    static final String URL = NatsCoreBrokerTest.URL + "?jetstream=true&stream=" + STREAM + "&ackWait=PT5S";
+
+    private static Connection raw;
+    private static JetStreamManagement jsm;
+    private final List<Broker> brokers = new ArrayList<>();
+    private final String prefix = "jstest" + Message.newId().substring(0, 8);
+
+    @BeforeAll
+    static void admin() throws Exception {
+        raw = Nats.connect(NatsCoreBrokerTest.URL);
+        jsm = raw.jetStreamManagement();
+    }
+
+    @AfterAll
+    static void cleanUp() throws Exception {
+        try {
+            jsm.deleteStream(STREAM);
+        } catch (JetStreamApiException notThere) {
+            // nothing to delete
+        }
+        assertThat(jsm.getStreamNames()).doesNotContain(STREAM);
+        raw.close();
+    }
+
+    private Broker broker() {
+        Broker b = Brokers.create(URL);
+        b.connect();
+        brokers.add(b);
+        return b;
+    }
+
+    @AfterEach
+    void disconnect() {
+        brokers.forEach(Broker::disconnect);
+    }
+
+    @Test
+    @DisplayName("JetStream mode declares all nine capabilities")
+    void capabilities() {
+        assertThat(broker().capabilities()).isEqualTo(EnumSet.allOf(Capability.class));
+    }
+
+    @Test
+    @DisplayName("publish is confirmed, stored in the stream, and a broadcast subscription's consumer is deleted on unsubscribe")
+    void publishSubscribeAndCleanup() throws Exception {
+        Broker b = broker();
+        List<String> got = new CopyOnWriteArrayList<>();
+        List<String> before = jsm.getConsumerNames(STREAM);
+        Subscription s = b.subscribe(prefix + ".a", e -> got.add(e.message().bodyAsString()));
+        List<String> created = new ArrayList<>(jsm.getConsumerNames(STREAM));
+        created.removeAll(before);
+        assertThat(created).hasSize(1);
+        for (int i = 0; i < 20; i++) {
+            b.publish(prefix + ".a", Message.of("m" + i));
+        }
+        b.publishAsync(prefix + ".a", Message.of("async")).get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 21);
+        assertThat(got.subList(0, 20)).containsExactly(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "m" + i).toArray(String[]::new));
+        assertThat(jsm.getStreamInfo(STREAM).getConfiguration().getSubjects()).contains(prefix, prefix + ".>");
+        s.unsubscribe();
+        assertThat(jsm.getConsumerNames(STREAM)).doesNotContainAnyElementsOf(created);
+    }
+
+    @Test
+    @DisplayName("a broadcast subscription gets only messages published after it subscribed")
+    void broadcastStartsNew() {
+        Broker b = broker();
+        b.publish(prefix + ".old", Message.of("before"));
+        List<String> got = new CopyOnWriteArrayList<>();
+        b.subscribe(prefix + ".old", e -> got.add(e.message().bodyAsString()));
+        b.publish(prefix + ".old", Message.of("after"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> got.contains("after"));
+        assertThat(got).containsExactly("after");
+    }
+
+    @Test
+    @DisplayName("a queue group on two brokers gets each message once")
+    void queueGroup() {
+        Broker a = broker();
+        Broker b = broker();
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        AtomicInteger onA = new AtomicInteger();
+        AtomicInteger onB = new AtomicInteger();
+        SubscribeOptions group = SubscribeOptions.builder().queue("workers").build();
+        a.subscribe(prefix + ".job", e -> { seen.merge(e.message().id(), 1, Integer::sum); onA.incrementAndGet(); }, group);
+        b.subscribe(prefix + ".job", e -> { seen.merge(e.message().id(), 1, Integer::sum); onB.incrementAndGet(); }, group);
+        for (int i = 0; i < 200; i++) {
+            a.publish(prefix + ".job", Message.of("j" + i));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 200);
+        assertThat(seen.values()).allMatch(n -> n == 1);
+        assertThat(onA.get() + onB.get()).isEqualTo(200);
+    }
+
+    @Test
+    @DisplayName("a failing handler sees attempts 1, 2, 3 spaced by redeliveryDelay, then the ack sticks")
+    void redelivery() {
+        Broker b = broker();
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        List<Long> times = new CopyOnWriteArrayList<>();
+        b.subscribe(prefix + ".retry", e -> {
+            attempts.add(e.deliveryAttempt());
+            times.add(System.nanoTime());
+            if (e.deliveryAttempt() < 3) {
+                throw new IllegalStateException("not yet");
+            }
+        }, SubscribeOptions.builder().redeliveryDelay(Duration.ofMillis(300)).build());
+        b.publish(prefix + ".retry", Message.of("x"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> attempts.size() == 3);
+        assertThat(attempts).containsExactly(1, 2, 3);
+        assertThat(Duration.ofNanos(times.get(1) - times.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2)).until(() -> attempts.size() == 3);
+    }
+
+    @Test
+    @DisplayName("after maxDeliveries the message reaches the dead-letter topic with its headers and the reason")
+    void deadLetter() {
+        Broker b = broker();
+        List<Message> dead = new CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        b.subscribe(prefix + "dlq.x", e -> dead.add(e.message()));
+        b.subscribe(prefix + ".fail", e -> {
+            calls.incrementAndGet();
+            throw new IllegalArgumentException("bad payload");
+        }, SubscribeOptions.builder().maxDeliveries(3).redeliveryDelay(Duration.ofMillis(50)).deadLetterTopic(prefix + "dlq.x").build());
+        Message m = Message.builder().header("tenant", "t1").body("p").build();
+        b.publish(prefix + ".fail", m);
+        await().atMost(Duration.ofSeconds(10)).until(() -> dead.size() == 1);
+        Message d = dead.get(0);
+        assertThat(d.id()).isEqualTo(m.id());
+        assertThat(d.header("tenant")).isEqualTo("t1");
+        assertThat(d.header(Headers.DEAD_LETTER_REASON)).contains("bad payload");
+        assertThat(d.header(Headers.DEAD_LETTER_ATTEMPTS)).isEqualTo("3");
+        assertThat(d.header(Headers.DEAD_LETTER_TOPIC)).isEqualTo(prefix + ".fail");
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> calls.get() == 3);
+    }
+
+    @Test
+    @DisplayName("a durable group keeps messages while it has no member")
+    void durable() throws Exception {
+        Broker b = broker();
+        SubscribeOptions durable = SubscribeOptions.builder().queue("keeper").durable(true).build();
+        b.subscribe(prefix + ".keep", e -> { }, durable).unsubscribe();
+        for (int i = 0; i < 5; i++) {
+            b.publish(prefix + ".keep", Message.of("k" + i));
+        }
+        List<String> got = new CopyOnWriteArrayList<>();
+        b.subscribe(prefix + ".keep", e -> got.add(e.message().bodyAsString()), durable);
+        await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 5);
+        assertThat(got).containsExactly("k0", "k1", "k2", "k3", "k4");
+        assertThat(jsm.getConsumerNames(STREAM)).contains(ConsumerNames.durable("keeper", prefix + ".keep"));
+    }
+
+    @Test
+    @DisplayName("an unacked message of a member that leaves goes to another member at once")
+    void manualAckHandBack() {
+        Broker a = broker();
+        Broker b = broker();
+        SubscribeOptions manual = SubscribeOptions.builder().queue("manual").autoAck(false).build();
+        List<Event> held = new CopyOnWriteArrayList<>();
+        Subscription first = a.subscribe(prefix + ".m", held::add, manual);
+        a.publish(prefix + ".m", Message.of("hold me"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> held.size() == 1);
+        List<Event> second = new CopyOnWriteArrayList<>();
+        b.subscribe(prefix + ".m", e -> { second.add(e); e.ack(); }, manual);
+        long start = System.nanoTime();
+        first.unsubscribe();
+        await().atMost(Duration.ofSeconds(4)).until(() -> second.size() == 1);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4)); // well under ackWait 5 s
+        assertThat(second.get(0).deliveryAttempt()).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("patterns, also with a leading wildcard, match as specified")
+    void wildcards() {
+        Broker b = broker();
+        Set<String> star = ConcurrentHashMap.newKeySet();
+        Set<String> tail = ConcurrentHashMap.newKeySet();
+        b.subscribe("*.w.created", e -> star.add(e.topic()));
+        b.subscribe(prefix + ".w.>", e -> tail.add(e.topic()));
+        b.publish(prefix + ".w.created", Message.of("1"));
+        b.publish(prefix + ".w.deleted", Message.of("2"));
+        b.publish(prefix + ".w.created.more", Message.of("3"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> tail.size() == 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> star.contains(prefix + ".w.created"));
+        assertThat(star).containsExactly(prefix + ".w.created");
+    }
+
+    @Test
+    @DisplayName("request/reply travels outside the stream; no responders fails at once")
+    void requestReply() throws Exception {
+        Broker b = broker();
+        b.subscribe(prefix + ".svc", e -> e.reply(Message.of("ok:" + e.message().bodyAsString())));
+        assertThat(b.request(prefix + ".svc", Message.of("q"), Duration.ofSeconds(5)).get(5, TimeUnit.SECONDS).bodyAsString())
+                .isEqualTo("ok:q");
+        assertThat(jsm.getStreamInfo(STREAM).getConfiguration().getSubjects()).noneMatch(s -> s.startsWith("_INBOX") || s.startsWith("_omnibus.rpc"));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> b.request(prefix + ".none", Message.of("q"), Duration.ofSeconds(20)).get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(RequestException.class)
+                .satisfies(e -> assertThat(((RequestException) e).noResponders()).isTrue());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    @DisplayName("an oversize message fails clearly and the broker keeps publishing")
+    void oversize() {
+        Broker b = broker();
+        assertThatThrownBy(() -> b.publish(prefix + ".big", Message.of(new byte[2 * 1024 * 1024])))
+                .isInstanceOf(MessageTooLargeException.class).hasMessageContaining("1048576");
+        b.publish(prefix + ".big", Message.of("fine"));
+    }
+}

@@ -1,0 +1,109 @@
+package dev.omnibus.broker.nats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.omnibus.broker.Broker;
+import dev.omnibus.broker.BrokerOptions;
+import dev.omnibus.broker.Brokers;
+import dev.omnibus.broker.ConnectionException;
+import dev.omnibus.broker.Message;
+import dev.omnibus.broker.PublishException;
+import dev.omnibus.broker.SubscribeOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Outages and server setups that need a private nats-server (never the shared one). */
+class NatsOutageTest {
+    @Test
+    @DisplayName("core: a publish during an outage waits for the reconnect, and subscriptions resume by themselves")
+    void corePublishWaitsForReconnect() throws Exception {
+        try (NatsServerProcess server = NatsServerProcess.start();
+                Broker b = Brokers.create(BrokerOptions.builder().url(server.url() + "?reconnectWait=PT0.2S")
+                        .publishTimeout(Duration.ofSeconds(20)).build())) {
+            b.connect();
+            List<String> got = new CopyOnWriteArrayList<>();
+            b.subscribe("outage.core", e -> got.add(e.message().bodyAsString()));
+            server.stop();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !b.isConnected());
+            CompletableFuture<Void> during = CompletableFuture.runAsync(() -> b.publish("outage.core", Message.of("during")));
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !during.isDone());
+            server.restart();
+            during.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("during"));
+            b.publish("outage.core", Message.of("after"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("after"));
+        }
+    }
+
+    @Test
+    @DisplayName("core: a publish fails after publishTimeout when the server stays away")
+    void corePublishTimesOut() throws Exception {
+        try (NatsServerProcess server = NatsServerProcess.start();
+                Broker b = Brokers.create(BrokerOptions.builder().url(server.url()).publishTimeout(Duration.ofMillis(500)).build())) {
+            b.connect();
+            server.stop();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !b.isConnected());
+            assertThatThrownBy(() -> b.publish("outage.gone", Message.of("x"))).isInstanceOf(PublishException.class)
+                    .hasMessageContaining("did not recover");
+            server.restart();
+        }
+    }
+
+    @Test
+    @DisplayName("JetStream: a durable group gets every message published across a server restart")
+    void jetStreamDurableAcrossRestart() throws Exception {
+        try (NatsServerProcess server = NatsServerProcess.start();
+                Broker b = Brokers.create(BrokerOptions.builder().url(server.url() + "?jetstream=true&reconnectWait=PT0.2S")
+                        .publishTimeout(Duration.ofSeconds(20)).build())) {
+            b.connect();
+            List<String> got = new CopyOnWriteArrayList<>();
+            b.subscribe("outage.js", e -> got.add(e.message().bodyAsString()),
+                    SubscribeOptions.builder().queue("keep").durable(true).build());
+            b.publish("outage.js", Message.of("before"));
+            server.stop();
+            CompletableFuture<Void> during = CompletableFuture.runAsync(() -> b.publish("outage.js", Message.of("during")));
+            server.restart();
+            during.get();
+            b.publish("outage.js", Message.of("after"));
+            await().alias("received " + got).atMost(Duration.ofSeconds(30)).until(() -> got.containsAll(List.of("before", "during", "after")));
+        }
+    }
+
+    @Test
+    @DisplayName("a server list connects through the servers that answer")
+    void serverList() throws Exception {
+        try (NatsServerProcess server = NatsServerProcess.start();
+                Broker b = Brokers.create("nats://127.0.0.1:1," + server.url())) {
+            b.connect();
+            assertThat(b.isConnected()).isTrue();
+            assertThat(b.address()).isEqualTo("nats://127.0.0.1:1," + server.url());
+        }
+    }
+
+    @Test
+    @DisplayName("TLS required by the server but not configured: a clear ConnectionException naming TLS")
+    void tlsRequired() throws Exception {
+        Path dir = Files.createTempDirectory("omnibus-nats-tls");
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-keyout", key.toString(), "-out", cert.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("openssl.log").toFile()).start();
+        assertThat(openssl.waitFor()).isZero();
+        try (NatsServerProcess server = NatsServerProcess.start("--tls", "--tlscert", cert.toString(), "--tlskey", key.toString())) {
+            Broker b = Brokers.create(BrokerOptions.builder().url(server.url()).connectTimeout(Duration.ofSeconds(3)).build());
+            long start = System.nanoTime();
+            assertThatThrownBy(b::connect).isInstanceOf(ConnectionException.class)
+                    .hasMessageContaining("TLS").hasMessageContaining(server.url());
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        }
+    }
+}
