@@ -80,16 +80,29 @@ final class ClusterCommand implements Callable<Integer> {
             Node victim = killOne ? nodes.get(2) : null;
             long start = System.nanoTime();
             long deadline = start + timeout.toNanos();
+            boolean acknowledges = caps.contains(Capability.ACKNOWLEDGEMENT);
+            int lastHandled = -1;
+            long lastProgress = System.nanoTime();
+            int ticks = 0;
             while (System.nanoTime() < deadline) {
                 if (victim != null && victim.process.isAlive() && tally.sent.get() >= orders / 3) {
                     victim.process.destroyForcibly();
                     System.out.printf("killed %s (kill -9) after %d orders%n", victim.name, tally.sent.get());
                 }
-                tally.printLive(nodes, start);
+                if (++ticks % 10 == 0) {
+                    tally.printLive(nodes, start);
+                }
                 if (tally.published && tally.handled.size() == orders && tally.audited.size() == orders) {
                     break;
                 }
-                TimeUnit.MILLISECONDS.sleep(1000);
+                if (tally.handled.size() != lastHandled) {
+                    lastHandled = tally.handled.size();
+                    lastProgress = System.nanoTime();
+                } else if (!acknowledges && tally.published && tally.audited.size() == orders
+                        && System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(3)) {
+                    break; // nothing will be redelivered by a broker that does not acknowledge
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
             }
             tally.printLive(nodes, start);
         } finally {
@@ -166,13 +179,18 @@ final class ClusterCommand implements Callable<Integer> {
                     handled.size(), orders, duplicates, lost);
             System.out.printf("       audited: %d of %d, %d duplicates%n", audited.size(), orders, auditDuplicates);
             boolean ok = lost == 0 && unaudited == 0 && auditDuplicates == 0 && (killed || duplicates == 0);
-            if (killed && !acknowledges && lost > 0) {
-                System.out.println("       (this broker does not acknowledge: what the killed worker held is lost, as documented)");
-                ok = unaudited == 0;
-            } else if (killed && duplicates > 0) {
+            if (killed && duplicates > 0) {
                 System.out.println("       (duplicates are the killed worker's unacknowledged orders, redelivered: at-least-once)");
             }
-            System.out.println(ok ? "RESULT: every order handled and audited" : "RESULT: orders went missing");
+            if (ok) {
+                System.out.println("RESULT: every order handled and audited");
+            } else if (killed && !acknowledges && unaudited == 0 && auditDuplicates == 0) {
+                System.out.println("RESULT: every order audited; " + lost + " orders died with the killed worker: this broker "
+                        + "does not declare ACKNOWLEDGEMENT, so what a worker holds when it is killed is lost (as documented)");
+                ok = true;
+            } else {
+                System.out.println("RESULT: orders went missing");
+            }
             return ok;
         }
     }
