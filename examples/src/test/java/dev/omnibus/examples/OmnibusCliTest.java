@@ -53,10 +53,13 @@ class OmnibusCliTest {
     }
 
     @Test
-    @DisplayName("providers lists the memory backend with its capabilities")
+    @DisplayName("providers lists every backend on the classpath with its schemes and capabilities")
     void providers() {
         assertThat(run("providers")).isZero();
-        assertThat(out()).contains("memory").contains("QUEUE_GROUPS").doesNotContain("DURABLE_SUBSCRIPTIONS");
+        assertThat(out()).contains("memory     schemes=[memory]").contains("nats       schemes=[nats, tls]")
+                .contains("rabbitmq   schemes=[amqp, amqps]").contains("QUEUE_GROUPS");
+        String memory = out().substring(out().indexOf("memory "), out().indexOf("nats "));
+        assertThat(memory).doesNotContain("DURABLE_SUBSCRIPTIONS").doesNotContain("guest");
     }
 
     @Test
