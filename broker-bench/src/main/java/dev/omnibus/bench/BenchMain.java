@@ -26,12 +26,16 @@ import picocli.CommandLine.Option;
         description = "Measure each backend beside its raw client / reference in one run.")
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--backend", split = ",", defaultValue = "memory",
-            description = "Backends to measure: memory, rabbitmq (default ${DEFAULT-VALUE})")
+            description = "Backends to measure: memory, nats, rabbitmq (default ${DEFAULT-VALUE})")
     List<String> backends;
 
     @Option(names = "--rabbitmq-url", defaultValue = "${env:OMNIBUS_RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672}",
             description = "RabbitMQ to measure against (default ${DEFAULT-VALUE}, masked in output)", hidden = false)
     String rabbitUrl;
+
+    @Option(names = "--nats-url", defaultValue = "${env:OMNIBUS_NATS_URL:-nats://127.0.0.1:4222}",
+            description = "NATS to measure against (default ${DEFAULT-VALUE})")
+    String natsUrl;
 
     @Option(names = "--quick", description = "Fewer messages and rounds: finishes in well under two minutes")
     boolean quick;
@@ -71,6 +75,9 @@ public final class BenchMain implements Callable<Integer> {
                     case "rabbitmq":
                         results.addAll(rabbitmq(harness, size));
                         break;
+                    case "nats":
+                        results.addAll(nats(harness, size));
+                        break;
                     default:
                         throw new CommandLine.ParameterException(new CommandLine(this), "unknown backend '" + backend + "'");
                 }
@@ -85,6 +92,38 @@ public final class BenchMain implements Callable<Integer> {
         Report.writeChart(results, out.resolve("ratios.png"));
         System.out.println("\nwrote " + out.resolve("results.json") + " and " + out.resolve("ratios.png"));
         return 0;
+    }
+
+    private List<Result> nats(Harness h, int size) throws Exception {
+        int n = quick ? 20_000 : 200_000;
+        List<Result> r = new ArrayList<>();
+        r.addAll(h.run("nats core pub->sub", size, n, List.<Supplier<Workload>>of(
+                () -> new OmnibusWorkload("omnibus nats", natsUrl, 1, SubscribeOptions.defaults(), 0),
+                () -> new NatsReferences.CorePubSub(natsUrl))));
+        r.addAll(h.run("nats request/reply", size, n / 20, List.<Supplier<Workload>>of(
+                () -> new OmnibusRequestReply(natsUrl),
+                () -> new NatsReferences.RequestReply(natsUrl))));
+        String stream = "bench-omnibus-" + Long.toString(System.nanoTime() % 1_000_000, 36);
+        String js = natsUrl + (natsUrl.contains("?") ? "&" : "?") + "jetstream=true&stream=" + stream;
+        r.addAll(h.run("nats JetStream async->durable", size, n / 10, List.<Supplier<Workload>>of(
+                () -> new OmnibusWorkload("omnibus nats JetStream", js, 1,
+                        SubscribeOptions.builder().queue("bench").durable(true).prefetch(10_000).build(), 1000) {
+                    @Override
+                    public void close() {
+                        super.close();
+                        deleteStream(natsUrl, stream);
+                    }
+                },
+                () -> new NatsReferences.JetStreamPubSub(natsUrl, 1000))));
+        return r;
+    }
+
+    private static void deleteStream(String url, String stream) {
+        try (io.nats.client.Connection c = io.nats.client.Nats.connect(url)) {
+            c.jetStreamManagement().deleteStream(stream);
+        } catch (Exception e) {
+            System.err.println("could not delete bench stream " + stream + ": " + e.getMessage());
+        }
     }
 
     private List<Result> rabbitmq(Harness h, int size) throws Exception {

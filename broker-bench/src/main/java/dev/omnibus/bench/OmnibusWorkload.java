@@ -14,7 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * one queue group) on a second broker instance of the same URL, publishing with {@code publish}
  * (confirmed where the backend confirms) or {@code publishAsync} in windows.
  */
-public final class OmnibusWorkload implements Workload {
+public class OmnibusWorkload implements Workload {
     private final String name;
     private final String url;
     private final int subscribers;
