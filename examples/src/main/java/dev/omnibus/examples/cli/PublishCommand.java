@@ -13,6 +13,8 @@ import picocli.CommandLine.Parameters;
 /** {@code omnibus pub <topic> <body>}: publishes one message (confirmed where the broker confirms). */
 @Command(name = "pub", mixinStandardHelpOptions = true, description = "Publish a message and wait until the broker has it.")
 final class PublishCommand implements Callable<Integer> {
+    private static final long PROGRESS_INTERVAL_NANOS = 1_000_000_000L;
+
     @Mixin
     BrokerOption broker;
 
@@ -31,11 +33,15 @@ final class PublishCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Broker b = broker.connect()) {
+            long nextProgress = System.nanoTime() + PROGRESS_INTERVAL_NANOS;
             for (int i = 0; i < count; i++) {
                 Message m = Message.builder().body(body).headers(headers).build();
                 b.publish(topic, m);
                 if (count == 1) {
                     System.out.println("published " + m.id() + " to " + topic);
+                } else if (System.nanoTime() > nextProgress) {
+                    System.err.printf("published %,d of %,d%n", i + 1, count);
+                    nextProgress = System.nanoTime() + PROGRESS_INTERVAL_NANOS;
                 }
             }
             if (count > 1) {
