@@ -147,6 +147,9 @@ public final class NatsBroker extends AbstractBroker {
                 conn.getMaxPayload());
     }
 
+    /** Property naming a NATS credentials file (JWT and NKey seed) for decentralized auth. */
+    public static final String CREDENTIALS_PROPERTY = "credentials";
+
     private static Options natsOptions(BrokerOptions options, NatsSettings s, ConnectionMonitor monitor) {
         boolean explicitCredentials = options.username() != null;
         List<String> servers = new ArrayList<>();
@@ -168,6 +171,15 @@ public final class NatsBroker extends AbstractBroker {
         }
         if (options.sslContext() != null) {
             b.sslContext(options.sslContext());
+        }
+        String credentialsFile = options.property(CREDENTIALS_PROPERTY, null);
+        if (credentialsFile != null) {
+            // JWT + NKey seed, as `nsc` writes them; jnats reads the file when it signs the server's nonce
+            if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(credentialsFile))) {
+                throw new IllegalArgumentException("property '" + CREDENTIALS_PROPERTY + "' names '" + credentialsFile
+                        + "', which is not a readable file; give the path of a NATS .creds file (JWT and NKey seed)");
+            }
+            b.authHandler(io.nats.client.Nats.credentials(credentialsFile));
         }
         return b.build();
     }
