@@ -2,6 +2,7 @@ package dev.omnibus.broker.rabbitmq;
 
 import com.rabbitmq.client.Address;
 import com.rabbitmq.client.ConnectionFactory;
+import javax.net.ssl.SSLContext;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.support.Redaction;
@@ -84,8 +85,15 @@ final class ConnectionSettings {
         if (options.password() != null) {
             f.setPassword(options.password());
         }
-        if (options.sslContext() != null) {
-            f.useSslProtocol(options.sslContext());
+        if (options.sslContext() != null || options.scheme().equals("amqps")) {
+            // amqp-client's amqps default trusts every certificate; verify the server instead: with
+            // the given context, else the JVM's default trust store, and check the host name
+            try {
+                f.useSslProtocol(options.sslContext() != null ? options.sslContext() : SSLContext.getDefault());
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException("cannot set up TLS for " + options.redactedUrls() + ": " + e.getMessage(), e);
+            }
+            f.enableHostnameVerification();
         }
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis());
         f.setConnectionTimeout(connectMillis);
