@@ -99,7 +99,8 @@ public final class BenchMain implements Callable<Integer> {
         List<Result> r = new ArrayList<>();
         r.addAll(h.run("nats core pub->sub", size, n, List.<Supplier<Workload>>of(
                 () -> new OmnibusWorkload("omnibus nats", natsUrl, 1, SubscribeOptions.defaults(), 0),
-                () -> new NatsReferences.CorePubSub(natsUrl))));
+                () -> new NatsReferences.CorePubSub(natsUrl, false),
+                () -> new NatsReferences.CorePubSub(natsUrl, true))));
         r.addAll(h.run("nats request/reply", size, n / 20, List.<Supplier<Workload>>of(
                 () -> new OmnibusRequestReply(natsUrl),
                 () -> new NatsReferences.RequestReply(natsUrl))));

@@ -31,22 +31,24 @@ final class NatsReferences {
         return Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffL, 36);
     }
 
-    /** Core NATS publish → subscribe. */
+    /** Core NATS publish → subscribe; optionally with an id header per message, as Omnibus sends. */
     static final class CorePubSub implements Workload {
         private final String url;
+        private final boolean idHeader;
         private final String subject = "bench.rawcore." + suffix();
         private Connection pub;
         private Connection sub;
         private volatile Probe probe;
         private int bodySize;
 
-        CorePubSub(String url) {
+        CorePubSub(String url, boolean idHeader) {
             this.url = url;
+            this.idHeader = idHeader;
         }
 
         @Override
         public String name() {
-            return "raw jnats";
+            return idHeader ? "raw jnats + id header" : "raw jnats";
         }
 
         @Override
@@ -63,7 +65,13 @@ final class NatsReferences {
         public void run(int count, Probe probe) {
             this.probe = probe;
             for (int i = 0; i < count; i++) {
-                pub.publish(subject, Probe.stampedBody(bodySize));
+                if (idHeader) {
+                    io.nats.client.impl.Headers h = new io.nats.client.impl.Headers();
+                    h.put("id", dev.omnibus.broker.Message.newId());
+                    pub.publish(subject, h, Probe.stampedBody(bodySize));
+                } else {
+                    pub.publish(subject, Probe.stampedBody(bodySize));
+                }
             }
         }
 
