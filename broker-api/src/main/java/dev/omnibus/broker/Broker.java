@@ -12,10 +12,15 @@ import java.util.concurrent.CompletableFuture;
  * {@link #close()}) closes it gracefully. All methods are thread-safe.
  *
  * <p>Arguments are checked before any I/O: an invalid topic or pattern is an
- * {@link IllegalArgumentException}, a null a {@link NullPointerException}. Using a broker that is
+ * {@link IllegalArgumentException}, a null a {@link NullPointerException}, headers beyond the
+ * {@link Limits} an {@link IllegalArgumentException} naming the limit. Using a broker that is
  * not connected is a {@link NotConnectedException}. Asking for something the backend lacks (see
  * {@link #capabilities()}) is an {@link UnsupportedCapabilityException}. No exception message and
  * no string returned here contains a password.
+ *
+ * <p>Interceptors registered in {@link BrokerOptions} and {@link SubscribeOptions} wrap every
+ * handler call ({@link HandlerInterceptor}) and every publish ({@link PublishInterceptor}); metrics
+ * and tracing modules are built on them.
  */
 public interface Broker extends AutoCloseable {
     /** The provider name: {@code memory}, {@code rabbitmq}, {@code nats}, ... */
@@ -44,6 +49,18 @@ public interface Broker extends AutoCloseable {
     void connect();
 
     boolean isConnected();
+
+    /**
+     * The connection's state now: {@link Health.Status#CONNECTED}, {@link Health.Status#RECONNECTING}
+     * (connected from the API's point of view but the connection is down and recovering) or
+     * {@link Health.Status#DISCONNECTED}, since when, and the last connection error (redacted).
+     * Cheap and non-blocking: fit for a health endpoint polled often. The default says CONNECTED
+     * or DISCONNECTED from {@link #isConnected()}; brokers built on
+     * {@code dev.omnibus.broker.support.AbstractBroker} tell more.
+     */
+    default Health health() {
+        return Health.of(isConnected() ? Health.Status.CONNECTED : Health.Status.DISCONNECTED, java.time.Instant.now(), null);
+    }
 
     /**
      * Stops intake, lets running handlers finish within the shutdown timeout, then closes. After

@@ -37,6 +37,8 @@ public final class BrokerOptions {
     private final String password;
     private final Map<String, String> properties;
     private final Map<String, String> explicitProperties;
+    private final List<HandlerInterceptor> interceptors;
+    private final List<PublishInterceptor> publishInterceptors;
 
     private BrokerOptions(Builder b, Map<String, String> properties) {
         this.urls = List.copyOf(b.urls);
@@ -49,6 +51,8 @@ public final class BrokerOptions {
         this.password = b.password;
         this.properties = properties;
         this.explicitProperties = Map.copyOf(b.properties);
+        this.interceptors = List.copyOf(b.interceptors);
+        this.publishInterceptors = List.copyOf(b.publishInterceptors);
     }
 
     public static Builder builder() {
@@ -182,12 +186,28 @@ public final class BrokerOptions {
         }
     }
 
+    /**
+     * Handler interceptors applied to every subscription of the broker, outermost first
+     * (unmodifiable); they run around the subscription's own ({@link SubscribeOptions#interceptors()}).
+     * Empty by default.
+     */
+    public List<HandlerInterceptor> interceptors() {
+        return interceptors;
+    }
+
+    /** Interceptors around every publish and publishAsync of the broker, outermost first (unmodifiable). Empty by default. */
+    public List<PublishInterceptor> publishInterceptors() {
+        return publishInterceptors;
+    }
+
     @Override
     public String toString() {
         return "BrokerOptions{urls=" + redactedUrls() + ", nodeId=" + nodeId + ", connectTimeout=" + connectTimeout
                 + ", publishTimeout=" + publishTimeout + ", shutdownTimeout=" + shutdownTimeout
                 + ", tls=" + (sslContext != null) + ", username=" + username
-                + ", password=" + (password == null ? "null" : Redaction.MASK) + ", properties=" + redactedProperties() + "}";
+                + ", password=" + (password == null ? "null" : Redaction.MASK) + ", properties=" + redactedProperties()
+                + (interceptors.isEmpty() ? "" : ", interceptors=" + interceptors.size())
+                + (publishInterceptors.isEmpty() ? "" : ", publishInterceptors=" + publishInterceptors.size()) + "}";
     }
 
     private Map<String, String> redactedProperties() {
@@ -250,6 +270,8 @@ public final class BrokerOptions {
         private String username;
         private String password;
         private final Map<String, String> properties = new LinkedHashMap<>();
+        private final List<HandlerInterceptor> interceptors = new ArrayList<>();
+        private final List<PublishInterceptor> publishInterceptors = new ArrayList<>();
 
         private Builder() {
         }
@@ -264,6 +286,8 @@ public final class BrokerOptions {
             username = o.username;
             password = o.password;
             properties.putAll(o.explicitProperties);
+            interceptors.addAll(o.interceptors);
+            publishInterceptors.addAll(o.publishInterceptors);
         }
 
         /**
@@ -326,6 +350,37 @@ public final class BrokerOptions {
             Objects.requireNonNull(name, "property name must not be null");
             Objects.requireNonNull(value, () -> "value of property '" + name + "' must not be null");
             properties.put(name, value);
+            return this;
+        }
+
+        /**
+         * Adds a handler interceptor run around every handler of the broker's subscriptions,
+         * inside those added before and outside each subscription's own.
+         */
+        public Builder interceptor(HandlerInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor must not be null"));
+            return this;
+        }
+
+        /** Replaces the broker's handler interceptors with {@code interceptors}, in order. */
+        public Builder interceptors(List<? extends HandlerInterceptor> interceptors) {
+            Objects.requireNonNull(interceptors, "interceptors must not be null; use List.of() for none");
+            this.interceptors.clear();
+            interceptors.forEach(this::interceptor);
+            return this;
+        }
+
+        /** Adds an interceptor around every publish and publishAsync, inside those added before. */
+        public Builder publishInterceptor(PublishInterceptor interceptor) {
+            publishInterceptors.add(Objects.requireNonNull(interceptor, "publish interceptor must not be null"));
+            return this;
+        }
+
+        /** Replaces the broker's publish interceptors with {@code interceptors}, in order. */
+        public Builder publishInterceptors(List<? extends PublishInterceptor> interceptors) {
+            Objects.requireNonNull(interceptors, "publish interceptors must not be null; use List.of() for none");
+            this.publishInterceptors.clear();
+            interceptors.forEach(this::publishInterceptor);
             return this;
         }
 

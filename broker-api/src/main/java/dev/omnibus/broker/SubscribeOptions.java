@@ -1,6 +1,8 @@
 package dev.omnibus.broker;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -31,6 +33,7 @@ public final class SubscribeOptions {
     private final int bufferSize;
     private final OverflowPolicy overflow;
     private final Duration blockTimeout;
+    private final List<HandlerInterceptor> interceptors;
 
     private SubscribeOptions(Builder b) {
         this.queue = b.queue;
@@ -44,6 +47,7 @@ public final class SubscribeOptions {
         this.bufferSize = b.bufferSize;
         this.overflow = b.overflow;
         this.blockTimeout = b.blockTimeout;
+        this.interceptors = List.copyOf(b.interceptors);
     }
 
     /** The defaults: broadcast, auto-ack, concurrency 1. */
@@ -113,12 +117,21 @@ public final class SubscribeOptions {
         return blockTimeout;
     }
 
+    /**
+     * This subscription's handler interceptors, in the order they run (unmodifiable); they run
+     * inside the broker's ({@link BrokerOptions#interceptors()}). Empty by default.
+     */
+    public List<HandlerInterceptor> interceptors() {
+        return interceptors;
+    }
+
     @Override
     public String toString() {
         return "SubscribeOptions{queue=" + queue + ", autoAck=" + autoAck + ", concurrency=" + concurrency
                 + ", prefetch=" + prefetch + ", durable=" + durable + ", maxDeliveries=" + maxDeliveries
                 + ", redeliveryDelay=" + redeliveryDelay + ", deadLetterTopic=" + deadLetterTopic
-                + ", bufferSize=" + bufferSize + ", overflow=" + overflow + ", blockTimeout=" + blockTimeout + "}";
+                + ", bufferSize=" + bufferSize + ", overflow=" + overflow + ", blockTimeout=" + blockTimeout
+                + (interceptors.isEmpty() ? "" : ", interceptors=" + interceptors.size()) + "}";
     }
 
     /** Builds {@link SubscribeOptions}. */
@@ -134,6 +147,7 @@ public final class SubscribeOptions {
         private int bufferSize = DEFAULT_BUFFER_SIZE;
         private OverflowPolicy overflow = DEFAULT_OVERFLOW;
         private Duration blockTimeout = DEFAULT_BLOCK_TIMEOUT;
+        private final List<HandlerInterceptor> interceptors = new ArrayList<>();
 
         private Builder() {
         }
@@ -150,6 +164,7 @@ public final class SubscribeOptions {
             bufferSize = o.bufferSize;
             overflow = o.overflow;
             blockTimeout = o.blockTimeout;
+            interceptors.addAll(o.interceptors);
         }
 
         /** Joins queue group {@code group} (a topic-like token: letters, digits, '-', '_'); null for broadcast. */
@@ -205,6 +220,23 @@ public final class SubscribeOptions {
 
         public Builder blockTimeout(Duration blockTimeout) {
             this.blockTimeout = blockTimeout;
+            return this;
+        }
+
+        /**
+         * Adds a handler interceptor for this subscription, after those added before; see
+         * {@link HandlerInterceptor} for the order relative to the broker's.
+         */
+        public Builder interceptor(HandlerInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor must not be null"));
+            return this;
+        }
+
+        /** Replaces this subscription's handler interceptors with {@code interceptors}, in order. */
+        public Builder interceptors(List<? extends HandlerInterceptor> interceptors) {
+            Objects.requireNonNull(interceptors, "interceptors must not be null; use List.of() for none");
+            this.interceptors.clear();
+            interceptors.forEach(this::interceptor);
             return this;
         }
 

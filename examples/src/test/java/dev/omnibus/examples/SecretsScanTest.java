@@ -81,6 +81,7 @@ class SecretsScanTest {
                     b.init(b.options().toBuilder().property("overflow", "sideways").build());
                     return null;
                 });
+                seen.append(b.health()).append('\n');
                 b.disconnect();
             }
             Broker explicit = Brokers.create(BrokerOptions.builder().url("amqp://" + rabbit).credentials("guest", SECRET)

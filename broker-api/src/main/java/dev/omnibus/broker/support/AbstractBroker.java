@@ -4,13 +4,18 @@ import dev.omnibus.broker.Broker;
 import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Capability;
 import dev.omnibus.broker.Handler;
+import dev.omnibus.broker.Health;
+import dev.omnibus.broker.Limits;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.NotConnectedException;
+import dev.omnibus.broker.PublishException;
+import dev.omnibus.broker.PublishInterceptor;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Subscription;
 import dev.omnibus.broker.Topics;
 import dev.omnibus.broker.UnsupportedCapabilityException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -18,15 +23,29 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The part of a {@link Broker} that is the same for every backend: argument validation before
- * any I/O, capability checks, the connect/disconnect state machine and closing the broker's
- * subscriptions on disconnect. A backend implements the {@code do*} methods and may rely on them
- * being called only with valid arguments, and (except {@code doConnect}) only while connected.
+ * any I/O (topics, {@link Limits}), capability checks, the connect/disconnect state machine,
+ * closing the broker's subscriptions on disconnect, the interceptor chains and {@link #health()}.
+ * A backend implements the {@code do*} methods and may rely on them being called only with valid
+ * arguments, and (except {@code doConnect}) only while connected.
+ *
+ * <p>Interceptors: {@link #subscribe} hands {@link #doSubscribe} the handler already wrapped in
+ * the broker's and the subscription's {@link dev.omnibus.broker.HandlerInterceptor}s (the
+ * handler itself when there are none), so a backend runs it with
+ * {@link AbstractEvent#handleWith} as any handler; {@link #publish} and {@link #publishAsync}
+ * run the {@link PublishInterceptor}s around {@link #doPublish} / {@link #doPublishAsync}.
+ *
+ * <p>Health: the status comes from {@link #isConnected()}'s two parts, the connected flag and
+ * {@link #isLive()}. A backend that calls {@link #reportConnectionLost(Throwable)},
+ * {@link #reportConnectionRestored()} and {@link #reportError(Throwable)} from its connection
+ * listeners makes {@link Health#since()} exact and {@link Health#lastError()} informative.
  */
 public abstract class AbstractBroker implements Broker {
     protected final Logger log = LoggerFactory.getLogger(getClass());
@@ -37,6 +56,10 @@ public abstract class AbstractBroker implements Broker {
     private final Object lifecycle = new Object();
     private volatile BrokerOptions options;
     private volatile boolean connected;
+    private final Object healthLock = new Object();
+    private volatile Health.Status healthStatus = Health.Status.DISCONNECTED;
+    private volatile Instant healthSince = Instant.now();
+    private volatile String lastError;
 
     protected AbstractBroker(String name, BrokerOptions options, Set<Capability> capabilities) {
         this.name = Objects.requireNonNull(name);
@@ -84,8 +107,14 @@ public abstract class AbstractBroker implements Broker {
             if (connected) {
                 return;
             }
-            doConnect(options);
+            try {
+                doConnect(options);
+            } catch (RuntimeException | Error e) {
+                reportError(e);
+                throw e;
+            }
             connected = true;
+            healthTransition(Health.Status.CONNECTED);
             log.debug("Connected {}", this);
         }
     }
@@ -110,21 +139,59 @@ public abstract class AbstractBroker implements Broker {
             for (AbstractSubscription s : subs) {
                 s.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
-            doDisconnect(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            try {
+                doDisconnect(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } finally {
+                healthTransition(Health.Status.DISCONNECTED);
+            }
             log.debug("Disconnected {}", this);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Status from the connected flag and {@link #isLive()}; {@code since} is when this broker
+     * first observed that status (exact where the backend reports transitions).
+     */
+    @Override
+    public Health health() {
+        Health.Status now = !connected ? Health.Status.DISCONNECTED
+                : isLive() ? Health.Status.CONNECTED : Health.Status.RECONNECTING;
+        healthTransition(now);
+        synchronized (healthLock) {
+            return Health.of(healthStatus, healthSince, lastError);
         }
     }
 
     @Override
     public final void publish(String topic, Message message) {
         checkPublish(topic, message);
-        doPublish(topic, message);
+        List<PublishInterceptor> interceptors = options.publishInterceptors();
+        if (interceptors.isEmpty()) {
+            doPublish(topic, message);
+            return;
+        }
+        CompletableFuture<Void> done = new InterceptedPublish(this, interceptors, topic, message, false).run();
+        try {
+            done.get();
+        } catch (ExecutionException e) {
+            throw rethrowable(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PublishException("interrupted while publishing message " + message.id()
+                    + " to '" + topic + "' at " + address(), e);
+        }
     }
 
     @Override
     public final CompletableFuture<Void> publishAsync(String topic, Message message) {
         checkPublish(topic, message);
-        return doPublishAsync(topic, message);
+        List<PublishInterceptor> interceptors = options.publishInterceptors();
+        if (interceptors.isEmpty()) {
+            return doPublishAsync(topic, message);
+        }
+        return new InterceptedPublish(this, interceptors, topic, message, true).run();
     }
 
     @Override
@@ -148,7 +215,9 @@ public abstract class AbstractBroker implements Broker {
             require(Capability.DEAD_LETTER, "dead-letter topic '" + subscribeOptions.deadLetterTopic() + "'");
         }
         checkConnected("subscribe to '" + topic + "'");
-        AbstractSubscription s = doSubscribe(topic, handler, subscribeOptions);
+        Handler effective = InterceptedHandler.wrap(options.interceptors(), handler, topic, subscribeOptions,
+                name, options.nodeId(), capabilities);
+        AbstractSubscription s = doSubscribe(topic, effective, subscribeOptions);
         subscriptions.add(s);
         if (!connected) {
             // lost a race with disconnect(): do not leave a live subscription behind
@@ -166,6 +235,7 @@ public abstract class AbstractBroker implements Broker {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("request timeout must be positive, was " + timeout);
         }
+        Limits.checkHeaders(topic, message);
         require(Capability.REQUEST_REPLY, "request()");
         checkConnected("request on '" + topic + "'");
         return doRequest(topic, message, timeout);
@@ -206,9 +276,84 @@ public abstract class AbstractBroker implements Broker {
                 + " is not connected; call connect() first");
     }
 
+    /**
+     * Records {@code cause} as the last error shown by {@link #health()}, redacted. For a backend's
+     * connection listener; {@link #connect()} records its own failures.
+     */
+    protected final void reportError(Throwable cause) {
+        if (cause != null) {
+            lastError = redact(cause);
+        }
+    }
+
+    /** For a backend's connection listener: the connection dropped and is being recovered. */
+    protected final void reportConnectionLost(Throwable cause) {
+        reportError(cause);
+        if (connected) {
+            healthTransition(Health.Status.RECONNECTING);
+        }
+    }
+
+    /** For a backend's connection listener: the connection is back after {@link #reportConnectionLost}. */
+    protected final void reportConnectionRestored() {
+        if (connected) {
+            healthTransition(Health.Status.CONNECTED);
+        }
+    }
+
+    private void healthTransition(Health.Status status) {
+        if (healthStatus == status) {
+            return;
+        }
+        synchronized (healthLock) {
+            if (healthStatus != status) {
+                healthStatus = status;
+                healthSince = Instant.now();
+            }
+        }
+    }
+
+    private String redact(Throwable cause) {
+        String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName();
+        BrokerOptions o = options;
+        String s = Redaction.secret(Redaction.url(text), o.password());
+        for (String url : o.urls()) {
+            s = Redaction.secret(s, urlPassword(url));
+        }
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 1000));
+        for (int i = 0; i < s.length() && b.length() < 1000; i++) {
+            char c = s.charAt(i);
+            b.append(c < ' ' || c == 0x7f ? ' ' : c);
+        }
+        return b.toString();
+    }
+
+    /** The password in {@code scheme://user:password@host}, or null. */
+    private static String urlPassword(String url) {
+        int start = url.indexOf("://");
+        int at = url.lastIndexOf('@');
+        if (start < 0 || at < start) {
+            return null;
+        }
+        int colon = url.indexOf(':', start + 3);
+        return colon > 0 && colon < at ? url.substring(colon + 1, at) : null;
+    }
+
+    private static RuntimeException rethrowable(Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof RuntimeException r) {
+            return r;
+        }
+        if (cause instanceof Error e) {
+            throw e;
+        }
+        return new PublishException("publish failed: " + cause, cause);
+    }
+
     private void checkPublish(String topic, Message message) {
         Topics.validateTopic(topic);
         Objects.requireNonNull(message, "message must not be null");
+        Limits.checkHeaders(topic, message);
         checkConnected("publish to '" + topic + "'");
     }
 

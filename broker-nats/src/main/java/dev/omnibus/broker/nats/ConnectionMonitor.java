@@ -33,6 +33,7 @@ final class ConnectionMonitor implements ConnectionListener, ErrorListener {
     private volatile Events lastEvent;
     private volatile boolean established;
     private volatile Runnable onReconnect = () -> { };
+    private volatile Runnable onDisconnect = () -> { };
 
     ConnectionMonitor(String address, List<String> secrets) {
         this.address = address;
@@ -45,6 +46,11 @@ final class ConnectionMonitor implements ConnectionListener, ErrorListener {
     }
 
     /** Runs {@code action} (on the jnats callback thread: hand blocking work elsewhere) after every reconnect. */
+    /** Runs on the connection's event thread each time the connection is lost (after the first connect). */
+    void onDisconnect(Runnable action) {
+        onDisconnect = action;
+    }
+
     void onReconnect(Runnable action) {
         onReconnect = action;
     }
@@ -76,6 +82,8 @@ final class ConnectionMonitor implements ConnectionListener, ErrorListener {
         }
         if (type == Events.RECONNECTED) {
             onReconnect.run();
+        } else if (type == Events.DISCONNECTED) {
+            onDisconnect.run();
         }
         if (type == previous) {
             return;

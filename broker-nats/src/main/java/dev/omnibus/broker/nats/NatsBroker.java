@@ -132,7 +132,9 @@ public final class NatsBroker extends AbstractBroker {
             th.setDaemon(true);
             return th;
         });
+        m.onDisconnect(() -> reportConnectionLost(null));
         m.onReconnect(() -> {
+            reportConnectionRestored();
             try {
                 t.execute(this::resumeAfterReconnect);
             } catch (java.util.concurrent.RejectedExecutionException disconnecting) {

@@ -200,6 +200,15 @@ public final class RabbitMqBroker extends AbstractBroker {
         s.publisher.sendAndWait("", replyTo, "reply queue '" + replyTo + "'", reply, false);
     }
 
+    /** For health(): the connection dropped (or was closed by us, which health ignores while disconnecting). */
+    void connectionLost(Throwable cause) {
+        reportConnectionLost(cause);
+    }
+
+    void connectionRestored() {
+        reportConnectionRestored();
+    }
+
     private Session session() {
         Session s = session;
         if (s == null) {
@@ -266,6 +275,18 @@ public final class RabbitMqBroker extends AbstractBroker {
         void start(RabbitMqBroker broker) throws IOException {
             connection.addShutdownListener(gate);
             ((Recoverable) connection).addRecoveryListener(gate);
+            connection.addShutdownListener(cause -> broker.connectionLost(cause));
+            ((Recoverable) connection).addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
+                @Override
+                public void handleRecovery(Recoverable recoverable) {
+                    broker.connectionRestored();
+                }
+
+                @Override
+                public void handleRecoveryStarted(Recoverable recoverable) {
+                    // the shutdown listener already reported the loss
+                }
+            });
             topology.declareBase(connection);
             pool = new ChannelPool(connection, settings.publishChannels,
                     (code, text, exchange, key, props, body) -> broker.onReturn(code, text, exchange, key, props));

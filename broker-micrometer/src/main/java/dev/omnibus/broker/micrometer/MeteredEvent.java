@@ -1,0 +1,72 @@
+package dev.omnibus.broker.micrometer;
+
+import dev.omnibus.broker.Event;
+import dev.omnibus.broker.Message;
+import dev.omnibus.broker.SubscribeOptions;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** Delegates to the delivery and counts its first settlement, whoever makes it. */
+final class MeteredEvent implements Event {
+    private final Event delegate;
+    private final OmnibusMetrics.SubscriptionMeters meters;
+    private final SubscribeOptions options;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    MeteredEvent(Event delegate, OmnibusMetrics.SubscriptionMeters meters, SubscribeOptions options) {
+        this.delegate = delegate;
+        this.meters = meters;
+        this.options = options;
+    }
+
+    @Override
+    public String topic() {
+        return delegate.topic();
+    }
+
+    @Override
+    public Message message() {
+        return delegate.message();
+    }
+
+    @Override
+    public int deliveryAttempt() {
+        return delegate.deliveryAttempt();
+    }
+
+    @Override
+    public void ack() {
+        recordAck();
+        delegate.ack();
+    }
+
+    @Override
+    public void nack() {
+        recordNack(false);
+        delegate.nack();
+    }
+
+    @Override
+    public void reply(Message reply) {
+        delegate.reply(reply);
+    }
+
+    void recordAck() {
+        if (settled.compareAndSet(false, true)) {
+            meters.acked().increment();
+        }
+    }
+
+    void recordNack(boolean exception) {
+        if (settled.compareAndSet(false, true)) {
+            (exception ? meters.nackedByException() : meters.nackedExplicitly()).increment();
+            if (delegate.deliveryAttempt() >= options.maxDeliveries()) {
+                (options.deadLetterTopic() != null ? meters.deadLettered() : meters.dropped()).increment();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return delegate.toString();
+    }
+}
