@@ -37,6 +37,10 @@ public final class Limits {
     public static void checkHeaders(String topic, Message message) {
         Map<String, String> headers = message.headers();
         int count = headers.size();
+        if (count <= MAX_HEADERS && message.headerBytes() <= MAX_HEADER_BYTES
+                && message.largestHeaderName() <= MAX_HEADER_NAME_BYTES && message.largestHeaderValue() <= MAX_HEADER_VALUE_BYTES) {
+            return; // sizes computed once when the message was built
+        }
         if (count > MAX_HEADERS) {
             throw new IllegalArgumentException("message " + message.id() + " to '" + topic + "' has " + count
                     + " headers, more than the limit of " + MAX_HEADERS + " (Limits.MAX_HEADERS); move data into the body");

@@ -27,21 +27,61 @@ public final class Message {
     private final Map<String, String> headers;
     private final byte[] body;
 
+    /** UTF-8 size of all header names and values, and of the largest name and value (for {@link Limits}). */
+    private final int headerBytes;
+    private final int largestName;
+    private final int largestValue;
+
+    /** A message whose only header is a generated id: its sizes are known without scanning. */
+    private Message(String id, byte[] body) {
+        this.headers = Map.of(Headers.ID, id);
+        this.body = body;
+        this.largestName = Headers.ID.length();
+        this.largestValue = id.length();
+        this.headerBytes = largestName + largestValue;
+    }
+
     private Message(Map<String, String> headers, byte[] body) {
         this.headers = headers;
         this.body = body;
+        int total = 0;
+        int name = 0;
+        int value = 0;
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            int n = Limits.utf8Length(h.getKey());
+            int v = Limits.utf8Length(h.getValue());
+            total += n + v;
+            name = Math.max(name, n);
+            value = Math.max(value, v);
+        }
+        this.headerBytes = total;
+        this.largestName = name;
+        this.largestValue = value;
     }
 
     /** A message whose body is a copy of {@code body}. */
     public static Message of(byte[] body) {
         Objects.requireNonNull(body, "body must not be null; use new byte[0] for an empty body");
-        return builder().body(body).build();
+        // the common case without a builder: one header, the generated id
+        return new Message(newId(), body.length == 0 ? EMPTY : body.clone());
     }
 
     /** A message whose body is {@code body} in UTF-8. */
     public static Message of(String body) {
         Objects.requireNonNull(body, "body must not be null; use \"\" for an empty body");
-        return builder().body(body).build();
+        return new Message(newId(), body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    int headerBytes() {
+        return headerBytes;
+    }
+
+    int largestHeaderName() {
+        return largestName;
+    }
+
+    int largestHeaderValue() {
+        return largestValue;
     }
 
     /**
@@ -118,13 +158,20 @@ public final class Message {
     /** Generates a random 128-bit message id as 32 hex characters. */
     public static String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return hex(r.nextLong()) + hex(r.nextLong());
+        byte[] hex = new byte[32];
+        fill(hex, 0, r.nextLong());
+        fill(hex, 16, r.nextLong());
+        return new String(hex, StandardCharsets.ISO_8859_1);
     }
 
-    private static String hex(long v) {
-        String s = Long.toHexString(v);
-        return s.length() == 16 ? s : "0".repeat(16 - s.length()) + s;
+    private static void fill(byte[] out, int at, long v) {
+        for (int i = 15; i >= 0; i--) {
+            out[at + i] = HEX[(int) (v & 0xf)];
+            v >>>= 4;
+        }
     }
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 
     /** Builds a {@link Message}; not thread-safe, reusable. */
     public static final class Builder {
