@@ -5,34 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.omnibus.broker.tck.BrokerServers;
 import dev.omnibus.examples.cli.OmnibusCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** "Publish from one terminal, receive in another": {@code omnibus sub} and {@code omnibus pub} against real servers. */
-class CliPubSubTest {
-    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-
-    @BeforeEach
-    void captureStdout() {
-        originalOut = System.out;
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreStdout() {
-        System.setOut(originalOut);
-    }
-
+class CliPubSubTest extends CapturedStdout {
     private static int run(String... args) {
         return OmnibusCli.run(args, new PrintWriter(System.out, true), new PrintWriter(new StringWriter(), true));
     }
@@ -50,7 +31,7 @@ class CliPubSubTest {
             return sub.isDone();
         });
         assertThat(sub.join()).isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("published ").contains(topic + " {")
+        assertThat(out()).contains("published ").contains(topic + " {")
                 .contains("tenant=acme").contains("{\"id\":42}");
     }
 }

@@ -6,33 +6,11 @@ import dev.omnibus.broker.tck.BrokerServers;
 import dev.omnibus.examples.cli.OmnibusCli;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** {@code omnibus cluster} with real child JVMs on the local NATS and RabbitMQ. */
-class ClusterCommandTest {
-    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private final StringWriter err = new StringWriter();
-    private PrintStream originalOut;
-
-    @BeforeEach
-    void captureStdout() {
-        originalOut = System.out;
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreStdout() {
-        System.setOut(originalOut);
-    }
-
+class ClusterCommandTest extends CapturedStdout {
     private int cluster(String url, String... extra) {
         String[] args = new String[6 + extra.length];
         args[0] = "cluster";
@@ -42,12 +20,7 @@ class ClusterCommandTest {
         args[4] = "200";
         args[5] = "--rate=400";
         System.arraycopy(extra, 0, args, 6, extra.length);
-        return OmnibusCli.run(args, new PrintWriter(new PrintStream(stdout, true, StandardCharsets.UTF_8), true),
-                new PrintWriter(err, true));
-    }
-
-    private String out() {
-        return stdout.toString(StandardCharsets.UTF_8);
+        return OmnibusCli.run(args, outWriter(), errWriter());
     }
 
     @Test

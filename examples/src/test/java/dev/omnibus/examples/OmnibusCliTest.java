@@ -3,39 +3,12 @@ package dev.omnibus.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.omnibus.examples.cli.OmnibusCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-class OmnibusCliTest {
-    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private final StringWriter err = new StringWriter();
-    private PrintStream originalOut;
-
-    @BeforeEach
-    void captureStdout() {
-        originalOut = System.out;
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreStdout() {
-        System.setOut(originalOut);
-    }
-
+class OmnibusCliTest extends CapturedStdout {
     private int run(String... args) {
-        return OmnibusCli.run(args, new PrintWriter(new PrintStream(stdout, true, StandardCharsets.UTF_8), true),
-                new PrintWriter(err, true));
-    }
-
-    private String out() {
-        return stdout.toString(StandardCharsets.UTF_8);
+        return OmnibusCli.run(args, outWriter(), errWriter());
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.omnibus.broker.micrometer;
 
-import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Event;
 import dev.omnibus.broker.HandlerInterceptor;
+import dev.omnibus.broker.Instrumentation;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.PublishInterceptor;
 import io.micrometer.core.instrument.Counter;
@@ -60,7 +60,7 @@ import java.util.function.Function;
  * <p>Register this interceptor first (outermost), so that its timers include the other
  * interceptors and it sees their failures. Thread-safe; one instance may serve several brokers.
  */
-public final class OmnibusMetrics {
+public final class OmnibusMetrics implements Instrumentation {
     public static final String PUBLISHED = "omnibus.published";
     public static final String PUBLISH_DURATION = "omnibus.publish.duration";
     public static final String DELIVERED = "omnibus.delivered";
@@ -101,19 +101,17 @@ public final class OmnibusMetrics {
     }
 
     /** The interceptor recording the subscribe-side meters; register it per broker or per subscription. */
+    @Override
     public HandlerInterceptor handlerInterceptor() {
         return handlerInterceptor;
     }
 
     /** The interceptor recording the publish-side meters. */
+    @Override
     public PublishInterceptor publishInterceptor() {
         return publishInterceptor;
     }
 
-    /** Adds both interceptors to {@code options} (after any added before) and returns it. */
-    public BrokerOptions.Builder instrument(BrokerOptions.Builder options) {
-        return options.interceptor(handlerInterceptor).publishInterceptor(publishInterceptor);
-    }
 
     /**
      * The default publish-side topic tag: the first token followed by {@code .>} (the Omnibus

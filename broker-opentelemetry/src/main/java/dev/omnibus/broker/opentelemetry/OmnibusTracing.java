@@ -1,8 +1,8 @@
 package dev.omnibus.broker.opentelemetry;
 
-import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Event;
 import dev.omnibus.broker.HandlerInterceptor;
+import dev.omnibus.broker.Instrumentation;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.PublishInterceptor;
 import io.opentelemetry.api.OpenTelemetry;
@@ -57,7 +57,7 @@ import java.util.function.Function;
  * Requests ({@code Broker.request}) do not pass through publish interceptors and are not traced
  * on the requesting side; the responder's handler still gets a consumer span (a root span). Thread-safe.
  */
-public final class OmnibusTracing {
+public final class OmnibusTracing implements Instrumentation {
     /** The instrumentation scope name of the tracer. */
     public static final String INSTRUMENTATION_NAME = "dev.omnibus.broker.opentelemetry";
 
@@ -109,19 +109,17 @@ public final class OmnibusTracing {
     }
 
     /** Starts a consumer span per delivery from the message's trace context. */
+    @Override
     public HandlerInterceptor handlerInterceptor() {
         return handlerInterceptor;
     }
 
     /** Starts a producer span per publish and injects its context into the message headers. */
+    @Override
     public PublishInterceptor publishInterceptor() {
         return publishInterceptor;
     }
 
-    /** Adds both interceptors to {@code options} (after any added before) and returns it. */
-    public BrokerOptions.Builder instrument(BrokerOptions.Builder options) {
-        return options.interceptor(handlerInterceptor).publishInterceptor(publishInterceptor);
-    }
 
     private CompletableFuture<Void> interceptPublish(PublishInterceptor.Chain chain) {
         Message message = chain.message();
