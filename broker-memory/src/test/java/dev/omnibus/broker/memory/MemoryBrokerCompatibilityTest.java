@@ -11,4 +11,9 @@ class MemoryBrokerCompatibilityTest extends BrokerCompatibilityKit {
     protected Broker createBroker(String nodeId) {
         return Brokers.create(BrokerOptions.builder().url("memory://tck").nodeId(nodeId).build());
     }
+
+    @Override
+    protected long maxMessageBytes() {
+        return MemoryBroker.DEFAULT_MAX_MESSAGE_BYTES;
+    }
 }

@@ -41,6 +41,8 @@ final class JetStreamIntake {
     private final boolean filterInClient;
     private volatile String consumerName;
     private volatile MessageConsumer consumer;
+    /** The server the consumer was made on; a reconnect to another one (a restart) means start afresh. */
+    private volatile String serverId;
 
     JetStreamIntake(Connection connection, JetStreamManagement jsm, StreamManager streams, NatsSettings settings,
             String pattern, SubscribeOptions options) {
@@ -77,6 +79,7 @@ final class JetStreamIntake {
             b.name(ConsumerNames.group(options.queue(), pattern)).inactiveThreshold(settings.inactiveThreshold());
         }
         String name = jsm.addOrUpdateConsumer(streams.stream(), b.build()).getName();
+        serverId = connection.getServerInfo() == null ? null : connection.getServerInfo().getServerId();
         consumerName = name;
         consumer = connection.getConsumerContext(streams.stream(), name)
                 .consume(ConsumeOptions.builder().batchSize(options.prefetch()).build(), dispatcher, handler);
@@ -95,6 +98,19 @@ final class JetStreamIntake {
                 old.close();
             } catch (Exception e) {
                 LOG.debug("Closing consumer '{}' before restarting it failed: {}", oldName, e.toString());
+            }
+        }
+        String server = connection.getServerInfo() == null ? null : connection.getServerInfo().getServerId();
+        boolean sameServer = server != null && server.equals(serverId);
+        if (oldName != null && sameServer) {
+            // only the connection was lost, not the server: the consumer still holds everything published
+            // meanwhile, so attach to it as it is; re-creating it (deliver policy New) would skip that
+            try {
+                consumer = connection.getConsumerContext(streams.stream(), oldName)
+                        .consume(ConsumeOptions.builder().batchSize(options.prefetch()).build(), dispatcher, handler);
+                return;
+            } catch (JetStreamApiException e) {
+                LOG.debug("Consumer '{}' not found after reconnect ({}); creating it", oldName, e.getErrorDescription());
             }
         }
         if (options.queue() == null && oldName != null) {

@@ -1,5 +1,6 @@
 package dev.omnibus.broker.nats;
 
+import dev.omnibus.broker.BrokerException;
 import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Capability;
 import dev.omnibus.broker.ConnectionException;
@@ -313,9 +314,19 @@ public final class NatsBroker extends AbstractBroker {
 
     private void publishJetStream(String topic, NatsMessage m, Message message) {
         long deadline = System.nanoTime() + options().publishTimeout().toNanos();
-        streams.ensure(topic);
         for (int attempt = 1; ; attempt++) {
             awaitConnection(topic, message, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            try {
+                // after awaitConnection: during an outage this must wait for the connection, not fail at once
+                streams.ensure(topic);
+            } catch (BrokerException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw new PublishException("could not publish message " + message.id() + " to '" + topic + "' at " + address()
+                            + ": the JetStream stream was not ready within the publish timeout of " + options().publishTimeout()
+                            + " (" + e.getMessage() + ")", e);
+                }
+                continue;
+            }
             Duration left = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime()));
             try {
                 jetStream.publish(m, PublishOptions.builder().streamTimeout(left).build());

@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 final class NatsSubscription extends AbstractSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSubscription.class);
+    private static final Duration RESUME_RETRY = Duration.ofSeconds(1);
 
     private final NatsBroker broker;
     private final Handler handler;
@@ -116,7 +117,13 @@ final class NatsSubscription extends AbstractSubscription {
             js.restart(d, this::onJetStreamMessage);
             LOG.debug("Resumed JetStream consumption of '{}' after reconnect", name);
         } catch (IOException | JetStreamApiException | RuntimeException e) {
-            LOG.error("Could not resume subscription '{}' after reconnect; subscribe again: {}", name, e.toString());
+            // a restarted server answers JetStream requests only once it has recovered its streams: try again
+            LOG.warn("Could not resume subscription '{}' after reconnect yet, retrying in {}: {}", name, RESUME_RETRY, e.toString());
+            try {
+                broker.timer().schedule(this::resume, RESUME_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException disconnecting) {
+                // the broker is disconnecting: nothing to resume
+            }
         }
     }
 

@@ -17,4 +17,10 @@ class NatsCoreBrokerCompatibilityTest extends BrokerCompatibilityKit {
     protected String urlWithNothingListening() {
         return "nats://127.0.0.1:1";
     }
+
+    /** The server's default max_payload. */
+    @Override
+    protected long maxMessageBytes() {
+        return 1024 * 1024;
+    }
 }

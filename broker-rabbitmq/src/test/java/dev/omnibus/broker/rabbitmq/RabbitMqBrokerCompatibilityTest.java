@@ -4,6 +4,7 @@ import dev.omnibus.broker.Broker;
 import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Brokers;
 import dev.omnibus.broker.tck.BrokerCompatibilityKit;
+import dev.omnibus.broker.tck.BrokerServer;
 import dev.omnibus.broker.tck.BrokerServers;
 import java.time.Duration;
 import java.util.List;
@@ -41,5 +42,30 @@ class RabbitMqBrokerCompatibilityTest extends BrokerCompatibilityKit {
     @Override
     protected String urlWithNothingListening() {
         return "amqp://guest:guest@127.0.0.1:1";
+    }
+
+    @Override
+    protected long maxMessageBytes() {
+        return ConnectionSettings.DEFAULT_MAX_MESSAGE_BYTES;
+    }
+
+    @Override
+    protected BrokerOptions optionsWithWrongCredentials(String wrongPassword) {
+        return options("wrong").toBuilder().credentials("guest", wrongPassword).build();
+    }
+
+    /** Queues of the default vhost, counted by rabbitmqctl. */
+    @Override
+    protected long serverResourceCount() {
+        return RabbitCtl.queues().size();
+    }
+
+    /**
+     * The local server, restarted with {@code OMNIBUS_RABBITMQ_RESTART} (default
+     * {@code rabbitmqctl stop_app && rabbitmqctl start_app}); always started again afterwards.
+     */
+    @Override
+    protected BrokerServer restartableServer() {
+        return BrokerServers.rabbitMqLocal();
     }
 }

@@ -22,6 +22,7 @@ import dev.omnibus.broker.event.EventBus;
 import dev.omnibus.broker.event.ResourceEvent;
 import dev.omnibus.broker.event.ResourceEvents;
 import dev.omnibus.broker.event.ResourceKind;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,6 +67,12 @@ import org.junit.jupiter.api.Assumptions;
  * {@code -Domnibus.tck.quick=true} divides message counts by ten.
  */
 public abstract class BrokerCompatibilityKit {
+    /**
+     * First topic token of this JVM's run: topics of two runs never share it, so a backend that
+     * keeps state per topic prefix (a JetStream stream's subjects, say) left over by an aborted run
+     * cannot get in the way of the next one.
+     */
+    private static final String RUN = Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffL, 36);
     private final List<Broker> brokers = new CopyOnWriteArrayList<>();
     private String testName = "test";
     private String run = Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffffL, 36);
@@ -93,6 +100,50 @@ public abstract class BrokerCompatibilityKit {
     /** A URL of this backend where nothing listens, or null if the backend has no network address. */
     protected String urlWithNothingListening() {
         return null;
+    }
+
+    /**
+     * The size limit, in bytes, of messages published by brokers of {@link #createBroker(String)}, or
+     * -1 (the default) to skip the size-limit test (item 29) with that reason. The kit publishes a
+     * body one byte over it, so keep it below a few hundred MiB.
+     */
+    protected long maxMessageBytes() {
+        return -1;
+    }
+
+    /**
+     * Options for this backend's server carrying {@code wrongPassword}, which the server must refuse;
+     * or null (the default) when the server under test checks no credentials, which skips item 30's
+     * credentials test with that reason.
+     */
+    protected BrokerOptions optionsWithWrongCredentials(String wrongPassword) {
+        return null;
+    }
+
+    /**
+     * How many resources (queues, consumers, inboxes) the server holds now, or -1 (the default) when
+     * the backend cannot count them, which skips item 27 with that reason. Counting may be slow: the
+     * kit calls it twice.
+     */
+    protected long serverResourceCount() {
+        return -1;
+    }
+
+    /**
+     * A server the fault tests may restart (item 31), or null (the default) to skip them with that
+     * reason. Brokers for those tests are made by {@link #createBroker(String)} and pointed at the
+     * server's host and port, their URL otherwise unchanged. See {@link BrokerServers}.
+     */
+    protected BrokerServer restartableServer() {
+        return null;
+    }
+
+    /**
+     * The options a child JVM of the cluster tests (items 33-35) connects with to reach the same
+     * system as {@code createBroker(nodeId)}. Default: that broker's options.
+     */
+    protected BrokerOptions childOptions(String nodeId) {
+        return createBroker(nodeId).options();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -126,9 +177,39 @@ public abstract class BrokerCompatibilityKit {
         return name + "-" + run;
     }
 
-    /** A topic unique to this test: {@code tck.<test>.<random>.<suffix>}. */
+    /**
+     * A connected broker of {@link #createBroker(String)} whose URL points at {@code host:port} instead
+     * (a proxy, a private server), with its options changed by {@code tweak}.
+     */
+    protected final Broker connectedAt(String nodeName, String host, int port, java.util.function.UnaryOperator<BrokerOptions.Builder> tweak) {
+        Broker b = createBroker(node(nodeName));
+        brokers.add(b);
+        BrokerOptions o = b.options();
+        b.init(tweak.apply(o.toBuilder().url(BrokerServers.withAddress(o.url(), host, port))).build());
+        b.connect();
+        return b;
+    }
+
+    /** The kit class and backend, for reports: {@code NatsJetStreamBrokerCompatibilityTest (nats)}. */
+    protected final String backendLabel() {
+        return getClass().getSimpleName() + " (" + createBroker(node("label")).name() + ")";
+    }
+
+    /** Prints one line of the fault and cluster tests' figures, and returns it. */
+    protected final String report(String test, int sent, List<String> sentIds, List<String> received, String extra) {
+        Map<String, Integer> counts = new HashMap<>();
+        received.forEach(id -> counts.merge(id, 1, Integer::sum));
+        long lost = sentIds.stream().filter(id -> !counts.containsKey(id)).count();
+        long duplicated = counts.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
+        String line = String.format("[omnibus-kit] %s | %s | sent %d, received %d, duplicated %d, lost %d%s",
+                backendLabel(), test, sent, received.size(), duplicated, lost, extra == null || extra.isEmpty() ? "" : ", " + extra);
+        System.out.println(line);
+        return line;
+    }
+
+    /** A topic unique to this test and run: {@code tck<run>.<test>.<random>.<suffix>}. */
     protected final String topic(String suffix) {
-        return "tck." + testName + "." + run + "." + suffix;
+        return "tck" + RUN + "." + testName + "." + run + "." + suffix;
     }
 
     /** A queue group name unique to this test. */
@@ -475,7 +556,7 @@ public abstract class BrokerCompatibilityKit {
                 sent.add(m.id());
                 pub.publish(topic, m);
             }
-            inbox.awaitCount(count, t(30_000));
+            inbox.awaitIds(sent, t(30_000));
             assertThat(inbox.ids()).as("publish order").containsExactlyElementsOf(sent);
         }
 
@@ -514,7 +595,8 @@ public abstract class BrokerCompatibilityKit {
             }
             int total = 20 * perThread;
             for (Inbox inbox : inboxes) {
-                inbox.awaitCount(total, t(60_000)).assertStaysAt(total, t(200));
+                inbox.awaitIds(sent, t(60_000));
+                awaitQuiet(inbox::count, t(200), t(5_000));
                 assertExactlyOnce(sent, inbox.ids());
             }
         }
@@ -598,8 +680,8 @@ public abstract class BrokerCompatibilityKit {
                 sent.add(m.id());
                 pub.publish(topic, m);
             }
-            await().atMost(t(20_000)).until(() -> members.stream().mapToInt(Inbox::count).sum() >= 300);
-            await().during(t(300)).atMost(t(5_000)).until(() -> members.stream().mapToInt(Inbox::count).sum() == 300);
+            Inbox.awaitIds(sent, () -> members.stream().flatMap(m -> m.ids().stream()).collect(Collectors.toList()), t(20_000));
+            awaitQuiet(() -> members.stream().mapToInt(Inbox::count).sum(), t(300), t(5_000));
             List<String> received = members.stream().flatMap(m -> m.ids().stream()).collect(Collectors.toList());
             assertExactlyOnce(sent, received);
             for (int i = 0; i < 3; i++) {
@@ -629,12 +711,61 @@ public abstract class BrokerCompatibilityKit {
                 sent.add(m.id());
                 a.publish(topic, m);
             }
-            await().atMost(t(20_000)).until(() -> a1.count() + a2.count() >= 100 && b1.count() + b2.count() >= 100);
-            all.awaitCount(100, t(20_000));
-            await().during(t(300)).atMost(t(5_000)).until(() -> a1.count() + a2.count() == 100 && b1.count() + b2.count() == 100);
+            Inbox.awaitIds(sent, () -> concat(a1.ids(), a2.ids()), t(20_000));
+            Inbox.awaitIds(sent, () -> concat(b1.ids(), b2.ids()), t(20_000));
+            all.awaitIds(sent, t(20_000));
+            awaitQuiet(() -> a1.count() + a2.count() + b1.count() + b2.count() + all.count(), t(300), t(5_000));
             assertExactlyOnce(sent, concat(a1.ids(), a2.ids()));
             assertExactlyOnce(sent, concat(b1.ids(), b2.ids()));
             assertExactlyOnce(sent, all.ids());
+        }
+
+        @Test
+        @DisplayName("a member leaving mid-stream: the others take over; with [ACKNOWLEDGEMENT] nothing is lost")
+        void memberLeavesMidStream() throws Exception {
+            String topic = topic("leave");
+            String group = group("leavers");
+            List<Inbox> members = new ArrayList<>();
+            List<Subscription> subs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Inbox inbox = new Inbox();
+                members.add(inbox);
+                subs.add(connected("m" + i).subscribe(topic, e -> {
+                    busy(Duration.ofMillis(1));
+                    inbox.handle(e);
+                }, SubscribeOptions.builder().queue(group).prefetch(10).build()));
+            }
+            Broker pub = connected("pub");
+            boolean acks = pub.capabilities().contains(Capability.ACKNOWLEDGEMENT);
+            int count = 300;
+            List<String> sent = Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < count; i++) {
+                    Message m = text("l-" + i);
+                    pub.publish(topic, m);
+                    sent.add(m.id());
+                }
+            });
+            members.get(0).awaitCount(5, t(20_000));
+            subs.get(0).unsubscribe();
+            int leaverCount = members.get(0).count();
+            publishing.get(60, TimeUnit.SECONDS);
+            List<Inbox> stayers = members.subList(1, 3);
+            if (acks) {
+                await().atMost(t(30_000)).until(() -> members.stream().flatMap(m -> m.ids().stream()).collect(Collectors.toSet())
+                        .containsAll(sent));
+            } else {
+                awaitQuiet(() -> members.stream().mapToInt(Inbox::count).sum(), t(1_000), t(30_000));
+            }
+            List<String> received = members.stream().flatMap(m -> m.ids().stream()).collect(Collectors.toList());
+            report("member leaves mid-stream (item 17)", count, sent, received, "leaver handled " + leaverCount);
+            assertThat(members.get(0).count()).as("the member got nothing after its unsubscribe returned").isEqualTo(leaverCount);
+            assertThat(stayers.stream().mapToInt(Inbox::count).sum()).as("the other members took over").isPositive();
+            if (acks) {
+                List<String> lost = new ArrayList<>(sent);
+                lost.removeAll(new java.util.HashSet<>(received));
+                assertThat(lost).as("lost messages (" + Inbox.difference(sent, received) + ")").isEmpty();
+            }
         }
     }
 
@@ -807,6 +938,30 @@ public abstract class BrokerCompatibilityKit {
             assertThat(reply.bodyAsString()).startsWith("m");
             await().during(t(300)).atMost(t(5_000)).until(() -> handled.get() == 1);
         }
+
+        @Test
+        @DisplayName("requests create no per-request server resources: the server's resource count is unchanged after 1,000 requests")
+        void noPerRequestResources() throws Exception {
+            Broker server = connected("server");
+            Broker client = connected("client");
+            String topic = topic("count");
+            server.subscribe(topic, e -> e.reply(text("ok")), SubscribeOptions.builder().concurrency(4).build());
+            client.request(topic, text("warm-up"), t(10_000)).get(20, TimeUnit.SECONDS);
+            long before = serverResourceCount();
+            Assumptions.assumeTrue(before >= 0, "the kit class cannot count the server's resources; override serverResourceCount()");
+            int total = n(1000);
+            for (int batch = 0; batch < total; batch += 100) {
+                List<CompletableFuture<Message>> futures = new ArrayList<>();
+                for (int i = batch; i < Math.min(total, batch + 100); i++) {
+                    futures.add(client.request(topic, text("r" + i), t(20_000)));
+                }
+                for (CompletableFuture<Message> f : futures) {
+                    assertThat(f.get(60, TimeUnit.SECONDS).bodyAsString()).isEqualTo("ok");
+                }
+            }
+            long after = serverResourceCount();
+            assertThat(after).as("server resources after %d requests (before: %d)", total, before).isLessThanOrEqualTo(before);
+        }
     }
 
     // ---------------------------------------------------------------- 28-30
@@ -878,6 +1033,50 @@ public abstract class BrokerCompatibilityKit {
             assertThatCode(() -> b.publish(topic, text("still fine"))).doesNotThrowAnyException();
             inbox.awaitCount(2, t(10_000));
         }
+
+        @Test
+        @DisplayName("a message over the backend's size limit fails with a clear exception; the connection keeps working")
+        void messageTooLarge() throws Exception {
+            long limit = maxMessageBytes();
+            Assumptions.assumeTrue(limit > 0, "the kit class states no message size limit; override maxMessageBytes()");
+            Broker b = connected("a");
+            String topic = topic("big");
+            Inbox inbox = new Inbox();
+            b.subscribe(topic, inbox);
+            byte[] tooBig = new byte[Math.toIntExact(limit + 1)];
+            Throwable failure = catchThrowable(() -> b.publish(topic, Message.of(tooBig)));
+            assertThat(failure).isInstanceOf(dev.omnibus.broker.MessageTooLargeException.class)
+                    .hasMessageContaining(topic).hasMessageContaining(Long.toString(limit));
+            Throwable async = catchThrowable(() -> b.publishAsync(topic, Message.of(tooBig)).get(30, TimeUnit.SECONDS));
+            assertThat(async).as("publishAsync of a message over the limit").isNotNull();
+            assertThat(async instanceof java.util.concurrent.ExecutionException ? async.getCause() : async)
+                    .isInstanceOf(dev.omnibus.broker.MessageTooLargeException.class);
+            assertThat(b.isConnected()).as("still connected").isTrue();
+            b.publish(topic, text("small, after"));
+            b.publish(topic, Message.of(new byte[(int) Math.min(limit / 2, 64 * 1024)]));
+            inbox.awaitCount(2, t(10_000)).assertStaysAt(2, t(200));
+        }
+
+        @Test
+        @DisplayName("wrong credentials: connect fails within connectTimeout with a clear exception naming the address, never the password")
+        void wrongCredentials() {
+            String password = "Wr0ng-" + run + "-pw";
+            BrokerOptions options = optionsWithWrongCredentials(password);
+            Assumptions.assumeTrue(options != null,
+                    "the server under test checks no credentials (or the kit class does not say how); override optionsWithWrongCredentials()");
+            Broker b = Brokers.create(options.toBuilder().connectTimeout(Duration.ofSeconds(3)).build());
+            brokers.add(b);
+            long start = System.nanoTime();
+            Throwable failure = catchThrowable(b::connect);
+            assertThat(failure).as("connect with a wrong password").isInstanceOf(BrokerException.class);
+            assertThat(failure.getMessage()).contains(b.address());
+            for (Throwable c = failure; c != null; c = c.getCause()) {
+                assertThat(String.valueOf(c.getMessage())).as("message of %s", c.getClass().getName()).doesNotContain(password);
+            }
+            assertThat(b.address() + b).doesNotContain(password);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3).plus(t(5_000)));
+            assertThat(b.isConnected()).isFalse();
+        }
     }
 
     // ---------------------------------------------------------------- typed events
@@ -930,6 +1129,421 @@ public abstract class BrokerCompatibilityKit {
             assertThat(dead.messages().get(0).id()).isEqualTo(poison.id());
             assertThat(dead.messages().get(0).header(Headers.DEAD_LETTER_REASON)).contains("CodecException");
         }
+    }
+
+    // ---------------------------------------------------------------- 22-23
+
+    @Nested
+    @DisplayName("Durability")
+    class Durability {
+        @BeforeEach
+        void requires() {
+            assumeCapability(Capability.DURABLE_SUBSCRIPTIONS);
+            assumeCapability(Capability.QUEUE_GROUPS);
+        }
+
+        @Test
+        @DisplayName("[DURABLE_SUBSCRIPTIONS] messages published while a durable group has no member are delivered when a member subscribes")
+        void messagesWaitForAMember() {
+            String topic = topic("waits");
+            SubscribeOptions durable = SubscribeOptions.builder().queue(group("keepers")).durable(true).build();
+            Broker first = connected("first");
+            first.subscribe(topic, e -> { }, durable).unsubscribe();
+            Broker pub = connected("pub");
+            List<String> batch1 = publishMany(pub, topic, 20, "b1-");
+            Broker second = connected("second");
+            Inbox inbox2 = new Inbox();
+            second.subscribe(topic, inbox2, durable);
+            inbox2.awaitCount(20, t(20_000)).assertStaysAt(20, t(300));
+            assertExactlyOnce(batch1, inbox2.ids());
+            // the member's whole broker goes away this time
+            second.disconnect();
+            List<String> batch2 = publishMany(pub, topic, 20, "b2-");
+            Inbox inbox3 = new Inbox();
+            connected("third").subscribe(topic, inbox3, durable);
+            inbox3.awaitCount(20, t(20_000)).assertStaysAt(20, t(300));
+            assertExactlyOnce(batch2, inbox3.ids());
+        }
+
+        @Test
+        @DisplayName("[DURABLE_SUBSCRIPTIONS] a member's broker disconnecting with unacked messages: another member receives them")
+        void unackedGoToAnotherMember() {
+            Broker a = connected("a");
+            assumeCapability(a, Capability.ACKNOWLEDGEMENT);
+            Broker b = connected("b");
+            Broker pub = connected("pub");
+            String topic = topic("unacked");
+            SubscribeOptions manual = SubscribeOptions.builder().queue(group("holders")).durable(true).autoAck(false).prefetch(50).build();
+            List<Event> held = new CopyOnWriteArrayList<>();
+            a.subscribe(topic, held::add, manual);
+            List<String> sent = publishMany(pub, topic, 10, "u-");
+            await().atMost(t(20_000)).until(() -> held.size() >= 10);
+            Inbox second = new Inbox();
+            b.subscribe(topic, e -> {
+                second.handle(e);
+                e.ack();
+            }, manual);
+            a.disconnect();
+            second.awaitCount(10, t(30_000)).assertStaysAt(10, t(300));
+            assertExactlyOnce(sent, second.ids());
+        }
+    }
+
+    // ---------------------------------------------------------------- 31-32
+
+    @Nested
+    @DisplayName("Faults")
+    class Faults {
+        @Test
+        @DisplayName("[PUBLISH_CONFIRMS] [DURABLE_SUBSCRIPTIONS] the server restarted twice while 100 publishers send 2,000 messages (10,000 with -Domnibus.tck.full=true) to a durable group: every message arrives, duplicates counted")
+        void serverRestartedTwice() throws Exception {
+            Broker probe = disconnected("probe");
+            assumeCapability(probe, Capability.PUBLISH_CONFIRMS);
+            assumeCapability(probe, Capability.DURABLE_SUBSCRIPTIONS);
+            assumeCapability(probe, Capability.QUEUE_GROUPS);
+            BrokerServer server = restartableServer();
+            Assumptions.assumeTrue(server != null, "the kit class offers no server to restart; override restartableServer()");
+            Assumptions.assumeTrue(server.canRestart(), server::whyNoRestart);
+            String host = URI.create(server.url().split(",")[0]).getHost();
+            int port = URI.create(server.url().split(",")[0]).getPort();
+            java.util.function.UnaryOperator<BrokerOptions.Builder> patient = o -> o.publishTimeout(t(30_000));
+            int threads = 100;
+            // lean by default: the full 10,000 take minutes on a small machine, mostly waiting for redeliveries
+            int perThread = (Boolean.getBoolean("omnibus.tck.full") ? n(10_000) : n(2_000)) / threads;
+            int total = threads * perThread;
+            String topic = topic("restart");
+            SubscribeOptions durable = SubscribeOptions.builder().queue(group("survivors")).durable(true)
+                    .prefetch(200).concurrency(4).bufferSize(total * 2).build();
+            Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
+            List<String> received = Collections.synchronizedList(new ArrayList<>());
+            dev.omnibus.broker.Handler record = e -> {
+                received.add(e.message().id());
+                counts.merge(e.message().id(), 1, Integer::sum);
+            };
+            List<String> sent = Collections.synchronizedList(new ArrayList<>());
+            AtomicInteger retries = new AtomicInteger();
+            List<String> failures = Collections.synchronizedList(new ArrayList<>());
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                connectedAt("m1", host, port, patient).subscribe(topic, record, durable);
+                connectedAt("m2", host, port, patient).subscribe(topic, record, durable);
+                Broker pub1 = connectedAt("pub1", host, port, patient);
+                Broker pub2 = connectedAt("pub2", host, port, patient);
+                CountDownLatch phase1Done = new CountDownLatch(threads);
+                CountDownLatch phase2Done = new CountDownLatch(threads);
+                CountDownLatch phase2Open = new CountDownLatch(1);
+                CountDownLatch phase3Open = new CountDownLatch(1);
+                long deadline = System.nanoTime() + t(240_000).toNanos();
+                List<CompletableFuture<Void>> done = new ArrayList<>();
+                for (int th = 0; th < threads; th++) {
+                    Broker pub = th % 2 == 0 ? pub1 : pub2;
+                    int thread = th;
+                    done.add(CompletableFuture.runAsync(() -> {
+                        try {
+                            for (int i = 0; i < perThread; i++) {
+                                if (i == perThread / 3) {
+                                    phase1Done.countDown();
+                                    phase2Open.await(5, TimeUnit.MINUTES);
+                                } else if (i == 2 * perThread / 3) {
+                                    phase2Done.countDown();
+                                    phase3Open.await(5, TimeUnit.MINUTES);
+                                }
+                                Message m = text(thread + "-" + i);
+                                while (true) {
+                                    try {
+                                        pub.publish(topic, m);
+                                        sent.add(m.id());
+                                        break;
+                                    } catch (BrokerException e) {
+                                        retries.incrementAndGet();
+                                        if (System.nanoTime() > deadline) {
+                                            failures.add(m.id() + ": " + e);
+                                            break;
+                                        }
+                                    }
+                                }
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } finally {
+                            phase1Done.countDown();
+                            phase2Done.countDown();
+                        }
+                    }, pool));
+                }
+                long started = System.nanoTime();
+                assertThat(phase1Done.await(t(120_000).toMillis(), TimeUnit.MILLISECONDS)).as("first third published").isTrue();
+                CompletableFuture<Void> restart1 = CompletableFuture.runAsync(server::restart);
+                phase2Open.countDown();
+                restart1.get(5, TimeUnit.MINUTES);
+                assertThat(phase2Done.await(t(120_000).toMillis(), TimeUnit.MILLISECONDS)).as("second third published").isTrue();
+                CompletableFuture<Void> restart2 = CompletableFuture.runAsync(server::restart);
+                phase3Open.countDown();
+                restart2.get(5, TimeUnit.MINUTES);
+                CompletableFuture.allOf(done.toArray(new CompletableFuture[0])).get(5, TimeUnit.MINUTES);
+                assertThat(failures).as("publishes still failing after retries until the deadline").isEmpty();
+                Throwable late = catchThrowable(() -> await().atMost(t(120_000)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> counts.keySet().containsAll(sent)));
+                awaitQuiet(received::size, t(1_000), t(30_000));
+                String line = report("server restarted twice (item 31)", total, sent, received,
+                        "publish retries " + retries.get() + ", " + (System.nanoTime() - started) / 1_000_000 + " ms, " + server.description());
+                assertThat(sent).as("every publish eventually returned").hasSize(total);
+                List<String> lost = sent.stream().filter(id -> !counts.containsKey(id)).collect(Collectors.toList());
+                assertThat(lost).as("lost after two restarts: " + line + (late == null ? "" : " (gave up waiting)")).isEmpty();
+            } finally {
+                pool.shutdownNow();
+                server.ensureRunning();
+            }
+        }
+
+        @Test
+        @DisplayName("connections cut through a TCP proxy and restored: subscriptions resume by themselves; a publish during the cut waits, then succeeds")
+        void networkCut() throws Exception {
+            URI address = networkAddress();
+            try (TcpProxy proxy = TcpProxy.to(address.getHost(), address.getPort())) {
+                Duration publishTimeout = t(30_000);
+                Broker victim = connectedAt("victim", proxy.host(), proxy.port(), o -> o.publishTimeout(publishTimeout));
+                Broker direct = connected("direct");
+                boolean groups = victim.capabilities().contains(Capability.QUEUE_GROUPS);
+                boolean confirms = victim.capabilities().contains(Capability.PUBLISH_CONFIRMS);
+                String topic = topic("cut");
+                Inbox broadcast = new Inbox();
+                Inbox grouped = new Inbox();
+                victim.subscribe(topic, broadcast);
+                if (groups) {
+                    victim.subscribe(topic, grouped, SubscribeOptions.builder().queue(group("cut")).build());
+                }
+                direct.publish(topic, text("before"));
+                broadcast.awaitCount(1, t(10_000));
+
+                proxy.cut();
+                awaitNoticed(victim);
+                Message during = text("during");
+                long start = System.nanoTime();
+                CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> victim.publish(topic, during));
+                await().during(t(1_000)).atMost(t(5_000)).until(() -> !publishing.isDone() || publishing.isCompletedExceptionally());
+                boolean returnedDuringCut = publishing.isDone() && !publishing.isCompletedExceptionally();
+                proxy.restore();
+                Throwable failure = catchThrowable(() -> publishing.get(publishTimeout.toMillis() + t(30_000).toMillis(), TimeUnit.MILLISECONDS));
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+                List<String> after = new ArrayList<>();
+                await().atMost(t(60_000)).pollInterval(Duration.ofMillis(200)).until(victim::isConnected);
+                for (int i = 0; i < 10; i++) {
+                    Message m = text("after-" + i);
+                    after.add(m.id());
+                    direct.publish(topic, m);
+                }
+                Message fromVictim = text("from-victim");
+                victim.publish(topic, fromVictim);
+                after.add(fromVictim.id());
+                List<String> expected = new ArrayList<>(after);
+                if (failure == null) {
+                    expected.add(during.id());
+                }
+                Throwable missing = catchThrowable(() -> await().atMost(t(30_000))
+                        .until(() -> broadcast.ids().containsAll(expected) && (!groups || grouped.ids().containsAll(expected))));
+                report("connections cut (item 32)", expected.size(), expected, broadcast.ids().stream().filter(expected::contains)
+                        .collect(Collectors.toList()), "publish during the cut " + (failure == null ? "returned" : "threw " + failure.getCause())
+                        + " after " + took.toMillis() + " ms");
+                if (failure != null) {
+                    assertThat(failure.getCause()).as("a publish during the cut fails only with a BrokerException").isInstanceOf(BrokerException.class);
+                    assertThat(took).as("a publish fails only after publishTimeout").isGreaterThanOrEqualTo(publishTimeout.minusMillis(100));
+                }
+                if (confirms) {
+                    assertThat(returnedDuringCut).as("a confirmed publish cannot return while the broker is unreachable").isFalse();
+                }
+                assertThat(missing).as("subscriptions resumed and nothing returned normally was lost: "
+                        + Inbox.difference(expected, broadcast.ids().stream().filter(expected::contains).collect(Collectors.toList()))
+                        + (groups ? "; group: " + Inbox.difference(expected, grouped.ids().stream().filter(expected::contains)
+                                .collect(Collectors.toList())) : "")).isNull();
+            }
+        }
+
+        @Test
+        @DisplayName("a publish while the connection stays cut fails with a BrokerException after publishTimeout, never returns normally")
+        void publishDuringLongCutFails() {
+            URI address = networkAddress();
+            try (TcpProxy proxy = TcpProxy.to(address.getHost(), address.getPort())) {
+                Duration publishTimeout = Duration.ofMillis(1_500);
+                Broker victim = connectedAt("victim", proxy.host(), proxy.port(), o -> o.publishTimeout(publishTimeout));
+                String topic = topic("long-cut");
+                // a first publish sets up what the backend sets up lazily (a JetStream stream, say): the cut is the test
+                victim.publish(topic, text("before the cut"));
+                proxy.cut();
+                awaitNoticed(victim);
+                long start = System.nanoTime();
+                Throwable failure = catchThrowable(() -> victim.publish(topic, text("into the void")));
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                proxy.restore();
+                assertThat(failure).as("publish while the connection is cut").isInstanceOf(BrokerException.class);
+                assertThat(failure.getMessage()).as("the failure names the address").contains(victim.address());
+                assertThat(took).as("waited for publishTimeout").isGreaterThanOrEqualTo(publishTimeout.minusMillis(100))
+                        .isLessThan(publishTimeout.plus(t(10_000)));
+            }
+        }
+
+        private URI networkAddress() {
+            String url = createBroker(node("probe")).options().url();
+            URI uri = URI.create(url.split(",")[0].trim());
+            Assumptions.assumeTrue(uri.getHost() != null && uri.getPort() > 0,
+                    "the backend has no network address to cut (" + uri.getScheme() + ")");
+            return uri;
+        }
+
+        /** Waits until the broker noticed its connection is gone, where it can tell (bounded; some notice only on use). */
+        private void awaitNoticed(Broker b) {
+            catchThrowable(() -> await().atMost(t(10_000)).pollInterval(Duration.ofMillis(50)).until(() -> !b.isConnected()));
+        }
+    }
+
+    // ---------------------------------------------------------------- 33-35
+
+    @Nested
+    @DisplayName("Cluster across processes")
+    class ClusterAcrossProcesses {
+        private final List<dev.omnibus.broker.tck.cluster.NodeProcess> nodes = new CopyOnWriteArrayList<>();
+
+        @BeforeEach
+        void requires() {
+            assumeCapability(Capability.CROSS_PROCESS);
+        }
+
+        @AfterEach
+        void stopNodes() {
+            nodes.parallelStream().forEach(dev.omnibus.broker.tck.cluster.NodeProcess::close);
+        }
+
+        private dev.omnibus.broker.tck.cluster.NodeProcess start(String name, String... role) {
+            String id = node(name);
+            dev.omnibus.broker.tck.cluster.NodeProcess p = dev.omnibus.broker.tck.cluster.NodeProcess.start(childOptions(id), id, role);
+            nodes.add(p);
+            return p;
+        }
+
+        private void awaitReady(List<dev.omnibus.broker.tck.cluster.NodeProcess> started) {
+            for (dev.omnibus.broker.tck.cluster.NodeProcess p : started) {
+                p.awaitReady(t(60_000));
+            }
+        }
+
+        @Test
+        @DisplayName("[CROSS_PROCESS] 3 child JVMs in one group and 1 publishing: each message processed once per group across processes; broadcast reaches every process")
+        void groupAcrossProcesses() {
+            assumeCapability(Capability.QUEUE_GROUPS);
+            String topic = topic("procs");
+            String group = group("procs");
+            int count = n(1000);
+            List<dev.omnibus.broker.tck.cluster.NodeProcess> members = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                members.add(start("member" + i, "member", topic, group, "0", "broadcast"));
+            }
+            awaitReady(members);
+            dev.omnibus.broker.tck.cluster.NodeProcess publisher = start("publisher", "publish", topic, Integer.toString(count));
+            publisher.awaitLine("DONE", t(120_000));
+            List<String> sent = publisher.facts("SENT");
+            assertThat(sent).hasSize(count);
+            Throwable late = catchThrowable(() -> await().atMost(t(60_000)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> members.stream().mapToInt(m -> m.count("group")).sum() >= count
+                            && members.stream().allMatch(m -> m.count("broadcast") >= count)));
+            awaitQuiet(() -> members.stream().mapToInt(m -> m.count("group") + m.count("broadcast")).sum(), t(500), t(10_000));
+            List<String> grouped = members.stream().flatMap(m -> m.facts("group").stream()).collect(Collectors.toList());
+            report("3 processes in a group + 1 publisher (item 33)", count, sent, grouped,
+                    "per member " + members.stream().map(m -> Integer.toString(m.count("group"))).collect(Collectors.joining("/"))
+                            + ", broadcast " + members.stream().map(m -> Integer.toString(m.count("broadcast"))).collect(Collectors.joining("/")));
+            assertThat(Inbox.difference(sent, grouped)).as("group across processes, each message once" + (late == null ? "" : " (gave up waiting)"))
+                    .isEmpty();
+            for (dev.omnibus.broker.tck.cluster.NodeProcess m : members) {
+                assertThat(Inbox.difference(sent, m.facts("broadcast"))).as("broadcast at %s", m.nodeId()).isEmpty();
+            }
+        }
+
+        @Test
+        @DisplayName("[CROSS_PROCESS] kill -9 of a group member mid-stream: the others take over; with [ACKNOWLEDGEMENT] nothing is lost")
+        void killedMember() {
+            assumeCapability(Capability.QUEUE_GROUPS);
+            Broker pub = connected("pub");
+            boolean acks = pub.capabilities().contains(Capability.ACKNOWLEDGEMENT);
+            String topic = topic("kill");
+            String group = group("kill");
+            int count = 600;
+            List<dev.omnibus.broker.tck.cluster.NodeProcess> members = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                members.add(start("member" + i, "member", topic, group, "3"));
+            }
+            awaitReady(members);
+            List<String> sent = publishMany(pub, topic, count, "k-");
+            dev.omnibus.broker.tck.cluster.NodeProcess victim = members.get(0);
+            await().atMost(t(60_000)).pollInterval(Duration.ofMillis(10)).until(() -> victim.count("group") >= 20);
+            victim.kill();
+            int victimCount = victim.count("group");
+            List<dev.omnibus.broker.tck.cluster.NodeProcess> survivors = members.subList(1, 3);
+            java.util.function.Supplier<java.util.Set<String>> seen = () -> members.stream().flatMap(m -> m.facts("group").stream())
+                    .collect(Collectors.toSet());
+            Throwable late = null;
+            if (acks) {
+                late = catchThrowable(() -> await().atMost(t(120_000)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> seen.get().containsAll(sent)));
+            }
+            awaitQuiet(() -> survivors.stream().mapToInt(m -> m.count("group")).sum(), t(acks ? 1_000 : 3_000), t(120_000));
+            List<String> received = members.stream().flatMap(m -> m.facts("group").stream()).collect(Collectors.toList());
+            String line = report("kill -9 of a member mid-stream (item 34)", count, sent, received,
+                    "killed member handled " + victimCount + (acks ? "" : ", no ACKNOWLEDGEMENT: losses reported, not failed"));
+            assertThat(survivors.stream().mapToInt(m -> m.count("group")).sum()).as("the survivors took over").isPositive();
+            if (acks) {
+                List<String> lost = sent.stream().filter(id -> !seen.get().contains(id)).collect(Collectors.toList());
+                assertThat(lost).as(line + (late == null ? "" : " (gave up waiting)")).isEmpty();
+            }
+        }
+
+        @Test
+        @DisplayName("[CROSS_PROCESS] [REQUEST_REPLY] request/reply between processes, both ways")
+        void requestReplyAcrossProcesses() throws Exception {
+            assumeCapability(Capability.REQUEST_REPLY);
+            String toChild = topic("child-answers");
+            String toParent = topic("parent-answers");
+            Broker here = connected("here");
+            here.subscribe(toParent, e -> e.reply(text("parent:" + e.message().bodyAsString())));
+            dev.omnibus.broker.tck.cluster.NodeProcess responder = start("responder", "responder", toChild);
+            responder.awaitReady(t(60_000));
+            int count = n(100);
+            List<CompletableFuture<Message>> replies = IntStream.range(0, count)
+                    .mapToObj(i -> here.request(toChild, text("q" + i), t(20_000))).collect(Collectors.toList());
+            for (int i = 0; i < count; i++) {
+                assertThat(replies.get(i).get(60, TimeUnit.SECONDS).bodyAsString()).isEqualTo("re:q" + i + "@" + responder.nodeId());
+            }
+            dev.omnibus.broker.tck.cluster.NodeProcess requester = start("requester", "requester", toParent, "10");
+            requester.awaitLine("DONE", t(120_000));
+            assertThat(requester.facts("FAILED")).as("failed requests from the child").isEmpty();
+            assertThat(requester.facts("REPLY")).containsExactlyElementsOf(
+                    IntStream.range(0, 10).mapToObj(i -> "parent:q" + i).collect(Collectors.toList()));
+            report("request/reply between processes (item 35)", count + 10, List.of(), List.of(),
+                    count + " requests to a child and 10 from a child answered");
+        }
+    }
+
+    private static List<String> publishMany(Broker pub, String topic, int count, String prefix) {
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Message m = text(prefix + i);
+            pub.publish(topic, m);
+            sent.add(m.id());
+        }
+        return sent;
+    }
+
+    /** Waits until {@code count} stops changing for {@code quiet}, at most {@code atMost} (no failure when it keeps changing). */
+    private static void awaitQuiet(java.util.function.IntSupplier count, Duration quiet, Duration atMost) {
+        AtomicInteger last = new AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicLong since = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        catchThrowable(() -> await().atMost(atMost).pollInterval(Duration.ofMillis(50)).until(() -> {
+            int c = count.getAsInt();
+            long now = System.nanoTime();
+            if (c != last.getAndSet(c)) {
+                since.set(now);
+            }
+            return now - since.get() >= quiet.toNanos();
+        }));
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -54,6 +54,26 @@ public class Inbox implements Handler {
         return this;
     }
 
+    /**
+     * Waits until every id of {@code sent} arrived; on timeout fails with the ids lost, duplicated
+     * and unexpected rather than a count.
+     */
+    public Inbox awaitIds(List<String> sent, Duration timeout) {
+        awaitIds(sent, this::ids, timeout);
+        return this;
+    }
+
+    /** As {@link #awaitIds(List, Duration)}, for ids gathered elsewhere (several inboxes, say). */
+    public static void awaitIds(List<String> sent, java.util.function.Supplier<List<String>> received, Duration timeout) {
+        java.util.Set<String> expected = new java.util.HashSet<>(sent);
+        try {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(20))
+                    .until(() -> new java.util.HashSet<>(received.get()).containsAll(expected));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("not every message arrived within " + timeout + ": " + difference(sent, received.get()), e);
+        }
+    }
+
     /** Asserts that the count stays at {@code n} for {@code quiet} (nothing more arrives). */
     public Inbox assertStaysAt(int n, Duration quiet) {
         await().during(quiet).atMost(quiet.plusSeconds(5)).pollInterval(Duration.ofMillis(20))
