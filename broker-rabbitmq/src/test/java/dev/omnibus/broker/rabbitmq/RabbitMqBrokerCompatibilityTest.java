@@ -35,7 +35,7 @@ class RabbitMqBrokerCompatibilityTest extends BrokerCompatibilityKit {
     @AfterAll
     static void deleteDurableKitQueues() throws Exception {
         RabbitCtl.delete(RabbitCtl.durableQueues().stream()
-                .filter(q -> q.startsWith(ConnectionSettings.DEFAULT_EXCHANGE + ".group.") && q.contains(":tck."))
+                .filter(q -> q.startsWith(ConnectionSettings.DEFAULT_EXCHANGE + ".group.") && q.matches(".*:tck[0-9a-z]*\\..*"))
                 .collect(Collectors.toList()), List.of());
     }
 
