@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure each backend beside its raw client / reference in one run.")
 public final class BenchMain implements Callable<Integer> {
-    @Option(names = "--backend", split = ",", defaultValue = "memory",
+    @Option(names = "--backend", split = ",", defaultValue = "memory,nats,rabbitmq",
             description = "Backends to measure: memory, nats, rabbitmq (default ${DEFAULT-VALUE})")
     List<String> backends;
 
