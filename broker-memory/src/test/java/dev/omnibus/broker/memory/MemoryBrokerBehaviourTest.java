@@ -14,6 +14,7 @@ import dev.omnibus.broker.MessageTooLargeException;
 import dev.omnibus.broker.RequestException;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.UnsupportedCapabilityException;
+import dev.omnibus.broker.tck.LogCapture;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;

@@ -11,6 +11,7 @@ import dev.omnibus.broker.Message;
 import dev.omnibus.broker.OverflowPolicy;
 import dev.omnibus.broker.PublishException;
 import dev.omnibus.broker.SubscribeOptions;
+import dev.omnibus.broker.tck.LogCapture;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

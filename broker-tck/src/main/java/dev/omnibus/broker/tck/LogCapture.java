@@ -1,4 +1,4 @@
-package dev.omnibus.broker.memory;
+package dev.omnibus.broker.tck;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -8,9 +8,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * Captures what slf4j-simple writes. slf4j-simple (logFile=System.err, the default) looks up
  * {@code System.err} on every log call, so replacing it for the duration of a test captures the
- * log lines; everything is still passed through to the original stream.
+ * log lines; everything is still passed through to the original stream. For backend tests that
+ * check what a broker logs (warnings given once, secrets never logged).
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final PrintStream original;
     private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
 
@@ -41,7 +42,8 @@ final class LogCapture implements AutoCloseable {
         System.setErr(new PrintStream(tee, true, StandardCharsets.UTF_8));
     }
 
-    static LogCapture start() {
+    /** Starts capturing; close to restore {@code System.err}. */
+    public static LogCapture start() {
         return new LogCapture();
     }
 
