@@ -152,7 +152,7 @@ final class NatsReferences {
             sub = Nats.connect(url);
             JetStreamManagement jsm = pub.jetStreamManagement();
             jsm.addStream(StreamConfiguration.builder().name(stream).subjects(subject).storageType(StorageType.File)
-                    .retentionPolicy(RetentionPolicy.Interest).build());
+                    .retentionPolicy(RetentionPolicy.Limits).maxAge(Duration.ofDays(7)).build());
             jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable("bench").filterSubject(subject)
                     .ackPolicy(AckPolicy.Explicit).deliverPolicy(DeliverPolicy.New).maxAckPending(10_000).build());
             js = pub.jetStream();

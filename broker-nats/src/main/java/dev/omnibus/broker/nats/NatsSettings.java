@@ -31,6 +31,8 @@ record NatsSettings(
     static final String DEFAULT_REQUEST_PREFIX = "_omnibus.rpc";
     static final Duration DEFAULT_RECONNECT_WAIT = Duration.ofSeconds(2);
     static final long DEFAULT_RECONNECT_BUFFER = 8L * 1024 * 1024;
+    /** How long a {@code limits} stream keeps a message unless {@code maxAge} says otherwise: Kafka's default week. */
+    static final Duration DEFAULT_LIMITS_MAX_AGE = Duration.ofDays(7);
 
     static NatsSettings from(BrokerOptions o) {
         for (String url : o.urls()) {
@@ -47,13 +49,14 @@ record NatsSettings(
         dev.omnibus.broker.Topics.validateTopic(prefix);
         Duration ackWait = positive("ackWait", o.durationProperty("ackWait", DEFAULT_ACK_WAIT));
         Duration inactive = positive("inactiveThreshold", o.durationProperty("inactiveThreshold", DEFAULT_INACTIVE_THRESHOLD));
-        Duration maxAge = o.durationProperty("maxAge", Duration.ZERO);
-        if (maxAge.isNegative()) {
-            throw new IllegalArgumentException("property 'maxAge' must not be negative, was " + maxAge);
-        }
-        RetentionPolicy retention = choice("retention", o.property("retention", "interest"), RetentionPolicy.class);
+        RetentionPolicy retention = choice("retention", o.property("retention", "limits"), RetentionPolicy.class);
         if (retention == RetentionPolicy.WorkQueue) {
-            throw new IllegalArgumentException("property 'retention' must be interest or limits; workqueue would stop broadcast subscriptions from each getting a copy");
+            throw new IllegalArgumentException("property 'retention' must be limits or interest; workqueue would stop broadcast subscriptions from each getting a copy");
+        }
+        // interest retention removes what every consumer acked, so only limits needs an age to stay bounded
+        Duration maxAge = o.durationProperty("maxAge", retention == RetentionPolicy.Limits ? DEFAULT_LIMITS_MAX_AGE : Duration.ZERO);
+        if (maxAge.isNegative()) {
+            throw new IllegalArgumentException("property 'maxAge' must not be negative (0 means no age limit), was " + maxAge);
         }
         return new NatsSettings(
                 o.booleanProperty("jetstream", false),

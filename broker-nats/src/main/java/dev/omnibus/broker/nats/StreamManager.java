@@ -3,6 +3,7 @@ package dev.omnibus.broker.nats;
 import dev.omnibus.broker.BrokerException;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
+import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import java.io.IOException;
@@ -35,6 +36,7 @@ final class StreamManager {
     private final JetStreamManagement jsm;
     private final NatsSettings settings;
     private final Set<String> covered = ConcurrentHashMap.newKeySet();
+    private boolean retentionChecked;
 
     StreamManager(JetStreamManagement jsm, NatsSettings settings) {
         this.jsm = jsm;
@@ -85,6 +87,7 @@ final class StreamManager {
                     }
                     continue; // read back: another process may have created it meanwhile
                 }
+                warnIfInterest(info.getConfiguration());
                 List<String> have = info.getConfiguration().getSubjects();
                 if (have.containsAll(wanted)) {
                     return;
@@ -108,6 +111,19 @@ final class StreamManager {
         }
         throw last != null ? last : new BrokerException("stream '" + stream() + "' kept changing under concurrent updates; "
                 + "subjects " + wanted + " could not be added after " + ATTEMPTS + " attempts");
+    }
+
+    /** Once: an existing interest stream (made by an older version or by hand) keeps its retention. */
+    private void warnIfInterest(StreamConfiguration existing) {
+        if (retentionChecked) {
+            return;
+        }
+        retentionChecked = true;
+        if (existing.getRetentionPolicy() == RetentionPolicy.Interest && settings.retention() != RetentionPolicy.Interest) {
+            LOG.warn("JetStream stream '{}' has retention 'interest'; nats-server 2.9 can confirm and then drop messages "
+                    + "published to such a stream while the server restarts. Recreate it with retention 'limits' "
+                    + "(delete it, or set property 'stream' to a new name) unless your server is known not to.", stream());
+        }
     }
 
     private StreamInfo info() throws IOException, JetStreamApiException {

@@ -50,9 +50,6 @@ class NatsContainerCompatibilityTest extends BrokerCompatibilityKit {
 
     @Override
     protected synchronized BrokerServer restartableServer() {
-        // the same known issue as on the local server
-        Assumptions.assumeTrue(Boolean.getBoolean(NatsJetStreamBrokerCompatibilityTest.REPRODUCE_RESTART_LOSS),
-                NatsJetStreamBrokerCompatibilityTest.KNOWN_RESTART_LOSS);
         if (restartable == null) {
             restartable = BrokerServers.privateNatsContainer();
         }

@@ -8,7 +8,6 @@ import dev.omnibus.broker.Brokers;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.tck.BrokerCompatibilityKit;
 import dev.omnibus.broker.tck.BrokerServer;
-import org.junit.jupiter.api.Assumptions;
 import dev.omnibus.broker.tck.BrokerServers;
 import dev.omnibus.broker.tck.LocalNatsServer;
 import io.nats.client.Connection;
@@ -22,15 +21,6 @@ import org.junit.jupiter.api.AfterAll;
  * the server keeps no stream or consumer from the run.
  */
 class NatsJetStreamBrokerCompatibilityTest extends BrokerCompatibilityKit {
-    /**
-     * Known issue, skipped in the normal run so that it does not hide other failures: a durable
-     * JetStream group loses messages when the server restarts twice under 100 publishers (kit item 31).
-     */
-    static final String REPRODUCE_RESTART_LOSS = "omnibus.tck.jetstreamRestart";
-    static final String KNOWN_RESTART_LOSS = "known issue: a durable JetStream group lost messages across two server "
-            + "restarts in kit item 31 (e.g. 298 of 2,000 on a private nats-server, 87 of 2,000 on a container); "
-            + "run with -D" + REPRODUCE_RESTART_LOSS + "=true to reproduce (broker-tck/README.md)";
-
     private static LocalNatsServer privateServer;
     private static final String STREAM = "omnibus_tck_" + Message.newId().substring(0, 8);
 
@@ -54,7 +44,6 @@ class NatsJetStreamBrokerCompatibilityTest extends BrokerCompatibilityKit {
     /** A nats-server of the kit's own with JetStream, so restarting it disturbs nobody; stopped after the class. */
     @Override
     protected synchronized BrokerServer restartableServer() {
-        Assumptions.assumeTrue(Boolean.getBoolean(REPRODUCE_RESTART_LOSS), KNOWN_RESTART_LOSS);
         if (privateServer == null) {
             privateServer = BrokerServers.privateNats();
         }

@@ -14,6 +14,7 @@ import dev.omnibus.broker.MessageTooLargeException;
 import dev.omnibus.broker.RequestException;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Subscription;
+import dev.omnibus.broker.tck.LogCapture;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -239,6 +240,71 @@ class NatsJetStreamBrokerTest {
                 .isInstanceOf(ExecutionException.class).cause().isInstanceOf(RequestException.class)
                 .satisfies(e -> assertThat(((RequestException) e).noResponders()).isTrue());
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    @DisplayName("the stream it creates keeps messages by limits for 7 days unless retention or maxAge say otherwise; bad values fail at create")
+    void streamRetention() throws Exception {
+        Map<String, String> created = Map.of(
+                "limits", "",
+                "interest", "&retention=interest",
+                "forever", "&maxAge=0",
+                "hour", "&retention=limits&maxAge=PT1H");
+        Map<String, io.nats.client.api.StreamConfiguration> configs = new ConcurrentHashMap<>();
+        try {
+            for (Map.Entry<String, String> c : created.entrySet()) {
+                String stream = STREAM + "_" + c.getKey();
+                Broker b = Brokers.create(NatsCoreBrokerTest.URL + "?jetstream=true&stream=" + stream + c.getValue());
+                b.connect();
+                brokers.add(b);
+                b.publish(prefix + c.getKey() + ".kept", Message.of("x")); // a first token per stream: subjects may not overlap
+                configs.put(c.getKey(), jsm.getStreamInfo(stream).getConfiguration());
+            }
+        } finally {
+            for (String c : created.keySet()) {
+                try {
+                    jsm.deleteStream(STREAM + "_" + c);
+                } catch (JetStreamApiException notCreated) {
+                    // the assertions below say why
+                }
+            }
+        }
+        assertThat(configs.get("limits").getRetentionPolicy()).isEqualTo(io.nats.client.api.RetentionPolicy.Limits);
+        assertThat(configs.get("limits").getMaxAge()).isEqualTo(Duration.ofDays(7));
+        assertThat(configs.get("interest").getRetentionPolicy()).isEqualTo(io.nats.client.api.RetentionPolicy.Interest);
+        assertThat(configs.get("interest").getMaxAge()).isEqualTo(Duration.ZERO);
+        assertThat(configs.get("forever").getRetentionPolicy()).isEqualTo(io.nats.client.api.RetentionPolicy.Limits);
+        assertThat(configs.get("forever").getMaxAge()).isEqualTo(Duration.ZERO);
+        assertThat(configs.get("hour").getMaxAge()).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> Brokers.create(URL + "&retention=workqueue")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("property 'retention'").hasMessageContaining("workqueue");
+        assertThatThrownBy(() -> Brokers.create(URL + "&retention=forever")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("property 'retention' must be one of").hasMessageContaining("'forever'");
+        assertThatThrownBy(() -> Brokers.create(URL + "&maxAge=-PT1S")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("property 'maxAge' must not be negative");
+    }
+
+    @Test
+    @DisplayName("an existing interest stream is used as it is, with one warning about its restart risk")
+    void existingInterestStreamWarnsOnce() throws Exception {
+        String stream = STREAM + "_old";
+        jsm.addStream(io.nats.client.api.StreamConfiguration.builder().name(stream).subjects(prefix, prefix + ".>")
+                .retentionPolicy(io.nats.client.api.RetentionPolicy.Interest).build());
+        try (LogCapture log = LogCapture.start()) {
+            Broker b = Brokers.create(NatsCoreBrokerTest.URL + "?jetstream=true&stream=" + stream);
+            b.connect();
+            brokers.add(b);
+            List<String> got = new CopyOnWriteArrayList<>();
+            b.subscribe(prefix + ".x", e -> got.add(e.message().bodyAsString()));
+            b.publish(prefix + ".x", Message.of("one"));
+            b.publish(prefix + ".y", Message.of("two"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("one"));
+            assertThat(jsm.getStreamInfo(stream).getConfiguration().getRetentionPolicy())
+                    .isEqualTo(io.nats.client.api.RetentionPolicy.Interest);
+            assertThat(log.count("has retention 'interest'")).isEqualTo(1);
+        } finally {
+            jsm.deleteStream(stream);
+        }
     }
 
     @Test

@@ -85,7 +85,7 @@ public final class NatsThroughputProbe {
         byte[] body = new byte[size];
         try (Connection c = Nats.connect(options())) {
             JetStreamManagement jsm = c.jetStreamManagement();
-            jsm.addStream(StreamConfiguration.builder().name(stream).subjects(stream + ".>").retentionPolicy(RetentionPolicy.Interest).build());
+            jsm.addStream(StreamConfiguration.builder().name(stream).subjects(stream + ".>").retentionPolicy(RetentionPolicy.Limits).maxAge(Duration.ofDays(7)).build());
             try {
                 String consumer = jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder().ackPolicy(AckPolicy.Explicit)
                         .deliverPolicy(DeliverPolicy.New).filterSubject(subject).inactiveThreshold(Duration.ofMinutes(1)).build()).getName();
