@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 final class NatsSubscription extends AbstractSubscription {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSubscription.class);
     private static final Duration RESUME_RETRY = Duration.ofSeconds(1);
+    private static final Duration DRAIN_FLOOR = Duration.ofMillis(100);
 
     private final NatsBroker broker;
     private final Handler handler;
@@ -95,7 +96,7 @@ final class NatsSubscription extends AbstractSubscription {
                 Thread.currentThread().interrupt();
             }
             stopIntake();
-            releaseNow();
+            releaseNow(Duration.ZERO);
             if (e instanceof BrokerException be) {
                 throw be;
             }
@@ -275,6 +276,7 @@ final class NatsSubscription extends AbstractSubscription {
 
     @Override
     protected void doClose(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         List<NatsDelivery> left = new java.util.ArrayList<>(queue.close(timeout));
         if (unacked != null) {
             for (NatsDelivery d : unacked) {
@@ -285,12 +287,37 @@ final class NatsSubscription extends AbstractSubscription {
             unacked.clear();
         }
         // hand back only after our consumer subscription is gone, so the server gives them to another member
-        releaseNow();
+        // the drain is one round trip; it gets what the handlers left of the timeout, but never less than that
+        releaseNow(Duration.ofNanos(Math.max(DRAIN_FLOOR.toNanos(), deadline - System.nanoTime())));
         left.forEach(this::handBack);
     }
 
-    private void releaseNow() {
+    /**
+     * Lets go of the server side: in JetStream mode first drains the dispatcher (the server drops our
+     * pull requests, and what it had already sent reaches {@link #onJetStreamMessage} to be handed
+     * back) so that nothing waits out {@code ackWait} in a discarded client buffer.
+     */
+    private void drain(Dispatcher d, Duration timeout) {
+        if (broker.connection().getStatus() != Connection.Status.CONNECTED) {
+            return; // nothing can be handed back now; the server redelivers after ackWait
+        }
+        try {
+            if (!d.drain(timeout).get(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                LOG.debug("Draining subscription '{}' did not finish within {}", name, timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.debug("Draining subscription '{}' failed: {}", name, e.toString());
+        }
+    }
+
+    private void releaseNow(Duration drainTimeout) {
         JetStreamIntake js = jetStream;
+        Dispatcher d = dispatcher;
+        if (js != null && d != null && !drainTimeout.isZero()) {
+            drain(d, drainTimeout);
+        }
         if (js != null) {
             js.close();
         }
@@ -301,11 +328,12 @@ final class NatsSubscription extends AbstractSubscription {
             stragglers.clear();
         }
         late.forEach(io.nats.client.Message::nak);
-        Dispatcher d = dispatcher;
         if (d != null) {
             broker.monitor().unregister(d);
             try {
-                broker.connection().closeDispatcher(d);
+                if (d.isActive()) {
+                    broker.connection().closeDispatcher(d);
+                }
             } catch (RuntimeException e) {
                 LOG.debug("Closing the dispatcher of '{}' failed: {}", name, e.toString());
             }

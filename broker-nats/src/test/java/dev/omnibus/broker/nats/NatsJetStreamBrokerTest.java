@@ -212,6 +212,46 @@ class NatsJetStreamBrokerTest {
     }
 
     @Test
+    @DisplayName("a member leaving mid-stream hands back what it had prefetched at once: the others get every message long before ackWait")
+    void leaverHandsBackPrefetched() throws Exception {
+        // ackWait of a minute: anything that waited for it would miss the 20 s deadline below
+        String url = NatsCoreBrokerTest.URL + "?jetstream=true&stream=" + STREAM + "&ackWait=PT60S";
+        SubscribeOptions group = SubscribeOptions.builder().queue("leavers").prefetch(100).build();
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        List<Subscription> members = new ArrayList<>();
+        List<AtomicInteger> handled = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Broker m = Brokers.create(url);
+            m.connect();
+            brokers.add(m);
+            AtomicInteger count = new AtomicInteger();
+            handled.add(count);
+            members.add(m.subscribe(prefix + ".leave", e -> {
+                Thread.sleep(2);
+                count.incrementAndGet();
+                seen.merge(e.message().bodyAsString(), 1, Integer::sum);
+            }, group));
+        }
+        Broker pub = broker();
+        int total = 2000;
+        // still publishing while the member leaves: its pull requests are being filled as it goes
+        java.util.concurrent.CompletableFuture<Void> publishing = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < total; i++) {
+                pub.publish(prefix + ".leave", Message.of("n" + i));
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> handled.get(0).get() >= 50);
+        long start = System.nanoTime();
+        members.get(0).unsubscribe();
+        int leaverHandled = handled.get(0).get();
+        publishing.get(30, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen.size() == total);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(handled.get(0).get()).as("nothing reached the leaver after unsubscribe returned").isEqualTo(leaverHandled);
+        assertThat(took).as("every message arrived well within ackWait").isLessThan(Duration.ofSeconds(20));
+    }
+
+    @Test
     @DisplayName("patterns, also with a leading wildcard, match as specified")
     void wildcards() {
         Broker b = broker();
