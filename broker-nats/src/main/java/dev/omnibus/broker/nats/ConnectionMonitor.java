@@ -32,6 +32,7 @@ final class ConnectionMonitor implements ConnectionListener, ErrorListener {
     private final java.util.concurrent.CompletableFuture<String> refusal = new java.util.concurrent.CompletableFuture<>();
     private volatile Events lastEvent;
     private volatile boolean established;
+    private final java.util.concurrent.atomic.AtomicLong losses = new java.util.concurrent.atomic.AtomicLong();
     private volatile Runnable onReconnect = () -> { };
     private volatile Runnable onDisconnect = () -> { };
 
@@ -74,6 +75,9 @@ final class ConnectionMonitor implements ConnectionListener, ErrorListener {
     public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
         Events previous = lastEvent;
         lastEvent = type;
+        if (type == Events.DISCONNECTED) {
+            losses.incrementAndGet();
+        }
         synchronized (this) {
             notifyAll();
         }
@@ -96,6 +100,11 @@ final class ConnectionMonitor implements ConnectionListener, ErrorListener {
             case CLOSED -> LOG.debug("Connection to NATS at {} closed", address);
             default -> LOG.debug("NATS connection event {} on {}", type, address);
         }
+    }
+
+    /** How many times the connection has been lost so far; a change means requests sent before may never be answered. */
+    long losses() {
+        return losses.get();
     }
 
     /**

@@ -22,6 +22,7 @@ import io.nats.client.JetStreamStatusException;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.PublishOptions;
+import io.nats.client.api.PublishAck;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -62,6 +63,8 @@ import java.util.concurrent.TimeoutException;
  * drains the connection within the shutdown timeout.
  */
 public final class NatsBroker extends AbstractBroker {
+    private static final long ACK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Set<Capability> CORE = EnumSet.of(Capability.QUEUE_GROUPS, Capability.WILDCARDS,
             Capability.REQUEST_REPLY, Capability.ORDERED_DELIVERY, Capability.CROSS_PROCESS, Capability.DEAD_LETTER);
 
@@ -325,17 +328,29 @@ public final class NatsBroker extends AbstractBroker {
                             + ": the JetStream stream was not ready within the publish timeout of " + options().publishTimeout()
                             + " (" + e.getMessage() + ")", e);
                 }
+                pauseBeforeRetry(deadline);
                 continue;
             }
             Duration left = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime()));
             try {
-                jetStream.publish(m, PublishOptions.builder().streamTimeout(left).build());
-                return;
+                long losses = monitor.losses();
+                CompletableFuture<PublishAck> ack = jetStream.publishAsync(m, PublishOptions.builder().streamTimeout(left).build());
+                if (awaitAck(ack, deadline, losses)) {
+                    return;
+                }
+                // the connection dropped after the message left, and the server that had it may never answer
+                // (a restart): send it again once reconnected; at worst the stream stores it twice
+                ack.cancel(true);
+                log.debug("Connection lost while waiting for JetStream to confirm message {} to '{}'; sending it again", message.id(), topic);
+                continue;
             } catch (IOException e) {
-                if (attempt == 1 && isNoResponders(e)) {
-                    // the stream lost our subjects (another process rewrote it): add them again and retry once
+                if (isNoResponders(e) && System.nanoTime() < deadline) {
+                    // no stream took it: the server is restarting (its streams stop before its connections do),
+                    // or another process rewrote the stream without our subjects; check the stream, then send again
                     streams.invalidate(topic);
-                    streams.ensure(topic);
+                    if (attempt > 1) {
+                        pauseBeforeRetry(deadline);
+                    }
                     continue;
                 }
                 throw new PublishException("JetStream did not confirm message " + message.id() + " to '" + topic + "' at "
@@ -346,6 +361,68 @@ public final class NatsBroker extends AbstractBroker {
             } catch (IllegalStateException e) {
                 throw new PublishException("could not publish message " + message.id() + " to '" + topic + "' at " + address()
                         + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void pauseBeforeRetry(long deadline) {
+        long pause = Math.min(RETRY_PAUSE_NANOS, deadline - System.nanoTime());
+        if (pause > 0) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PublishException("interrupted while waiting to publish again", e);
+            }
+        }
+    }
+
+    /**
+     * Waits for the stream's ack until {@code deadline}.
+     *
+     * @return true when acked; false when no answer will come (the connection was lost meanwhile, or jnats
+     *     dropped the request)
+     * @throws IOException as jnats' synchronous publish would (a timeout becomes one too)
+     */
+    private boolean awaitAck(CompletableFuture<PublishAck> ack, long deadline, long lossesBefore)
+            throws IOException, JetStreamApiException {
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                ack.cancel(true);
+                throw new IOException("Timeout or no response waiting for NATS JetStream server");
+            }
+            try {
+                // the bound only matters when the ack is slow: then it checks for a lost connection every 100 ms
+                ack.get(Math.min(left, ACK_POLL_NANOS), TimeUnit.NANOSECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                if (monitor.losses() != lossesBefore) {
+                    return false;
+                }
+            } catch (java.util.concurrent.CancellationException e) {
+                // jnats gave up on the answer ("response not registered in time"): no answer is coming, so send again
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ack.cancel(true);
+                throw new IOException("interrupted while waiting for JetStream to confirm", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                while (cause instanceof RuntimeException && (cause.getCause() instanceof IOException
+                        || cause.getCause() instanceof JetStreamApiException)) {
+                    cause = cause.getCause(); // jnats wraps what its synchronous publish would throw
+                }
+                if (cause instanceof IOException io) {
+                    throw io;
+                }
+                if (cause instanceof JetStreamApiException api) {
+                    throw api;
+                }
+                if (cause instanceof RuntimeException re) {
+                    throw re;
+                }
+                throw new IOException(cause);
             }
         }
     }

@@ -78,6 +78,55 @@ class NatsOutageTest {
     }
 
     @Test
+    @DisplayName("JetStream: publishes waiting for their ack when the server restarts are sent again after the reconnect, not left to publishTimeout")
+    void jetStreamPublishInFlightAcrossRestart() throws Exception {
+        Duration publishTimeout = Duration.ofSeconds(30);
+        try (NatsServerProcess server = NatsServerProcess.start();
+                Broker b = Brokers.create(BrokerOptions.builder().url(server.url() + "?jetstream=true&reconnectWait=PT0.2S")
+                        .publishTimeout(publishTimeout).build())) {
+            b.connect();
+            java.util.Set<String> got = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            b.subscribe("outage.inflight", e -> got.add(e.message().bodyAsString()),
+                    SubscribeOptions.builder().queue("keep").durable(true).build());
+            java.util.Set<String> sent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.atomic.AtomicLong slowest = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            List<CompletableFuture<Void>> publishers = new java.util.ArrayList<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+            try {
+                for (int t = 0; t < 20; t++) {
+                    int thread = t;
+                    publishers.add(CompletableFuture.runAsync(() -> {
+                        for (int i = 0; !stop.get(); i++) {
+                            String body = thread + "-" + i;
+                            long start = System.nanoTime();
+                            b.publish("outage.inflight", Message.of(body));
+                            slowest.accumulateAndGet(System.nanoTime() - start, Math::max);
+                            sent.add(body);
+                        }
+                    }, pool));
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() >= 500);
+                server.stop();
+                server.restart();
+                int before = sent.size();
+                await().atMost(Duration.ofSeconds(20)).until(() -> sent.size() >= before + 500);
+                stop.set(true);
+                CompletableFuture.allOf(publishers.toArray(new CompletableFuture[0])).get(publishTimeout.toSeconds() + 10,
+                        java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                stop.set(true);
+                pool.shutdownNow();
+            }
+            System.out.println("[nats-outage] " + sent.size() + " publishes from 20 threads across a restart; slowest "
+                    + slowest.get() / 1_000_000 + " ms (publishTimeout " + publishTimeout.toMillis() + " ms)");
+            assertThat(Duration.ofNanos(slowest.get())).as("the slowest publish, against a publishTimeout of 30 s")
+                    .isLessThan(Duration.ofSeconds(10));
+            await().atMost(Duration.ofSeconds(30)).until(() -> got.containsAll(sent));
+        }
+    }
+
+    @Test
     @DisplayName("a server list connects through the servers that answer")
     void serverList() throws Exception {
         try (NatsServerProcess server = NatsServerProcess.start();
