@@ -73,6 +73,8 @@ public final class NatsBroker extends AbstractBroker {
     private volatile ConnectionMonitor monitor;
     private volatile ScheduledExecutorService timer;
     private volatile JetStream jetStream;
+    /** JetStream publishAsync attempts awaiting their ack, with the connection-loss count when each was sent. */
+    private final java.util.Map<CompletableFuture<PublishAck>, Long> asyncInFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile JetStreamManagement management;
     private volatile StreamManager streams;
 
@@ -139,6 +141,7 @@ public final class NatsBroker extends AbstractBroker {
         m.onDisconnect(() -> reportConnectionLost(null));
         m.onReconnect(() -> {
             reportConnectionRestored();
+            abandonUnansweredAsyncPublishes();
             try {
                 t.execute(this::resumeAfterReconnect);
             } catch (java.util.concurrent.RejectedExecutionException disconnecting) {
@@ -323,6 +326,9 @@ public final class NatsBroker extends AbstractBroker {
                 // after awaitConnection: during an outage this must wait for the connection, not fail at once
                 streams.ensure(topic);
             } catch (BrokerException e) {
+                if (e instanceof StreamManager.SubjectConflict) {
+                    throw new PublishException("could not publish message " + message.id() + " to '" + topic + "': " + e.getMessage(), e);
+                }
                 if (System.nanoTime() >= deadline) {
                     throw new PublishException("could not publish message " + message.id() + " to '" + topic + "' at " + address()
                             + ": the JetStream stream was not ready within the publish timeout of " + options().publishTimeout()
@@ -441,32 +447,77 @@ public final class NatsBroker extends AbstractBroker {
             return CompletableFuture.failedFuture(e);
         }
         Duration timeout = options().publishTimeout();
+        long deadline = System.nanoTime() + timeout.toNanos();
         CompletableFuture<Void> result = new CompletableFuture<>();
-        CompletableFuture<io.nats.client.api.PublishAck> ack;
+        java.util.concurrent.atomic.AtomicReference<CompletableFuture<PublishAck>> current = new java.util.concurrent.atomic.AtomicReference<>();
+        sendAsync(topic, message, m, result, current, deadline);
+        if (result.isDone()) {
+            return result;
+        }
+        ScheduledFuture<?> t = timer.schedule(() -> {
+            if (result.completeExceptionally(new PublishException("JetStream did not confirm message " + message.id() + " to '"
+                    + topic + "' at " + address() + " within the publish timeout of " + timeout))) {
+                CompletableFuture<PublishAck> ack = current.get();
+                if (ack != null) {
+                    ack.cancel(true);
+                }
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        result.whenComplete((v, e) -> t.cancel(false));
+        return result;
+    }
+
+    /**
+     * One asynchronous attempt; when no answer will come (it was in flight when the connection was
+     * lost, or jnats gave up on it) or no stream took the message, the next attempt follows on the
+     * timer until the deadline. The stream may then hold the message twice.
+     */
+    private void sendAsync(String topic, Message message, NatsMessage m, CompletableFuture<Void> result,
+            java.util.concurrent.atomic.AtomicReference<CompletableFuture<PublishAck>> current, long deadline) {
+        CompletableFuture<PublishAck> ack;
+        long losses = monitor.losses();
         try {
             ack = jetStream.publishAsync(m);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new PublishException("could not publish message " + message.id() + " to '"
+            result.completeExceptionally(new PublishException("could not publish message " + message.id() + " to '"
                     + topic + "' at " + address() + ": " + e.getMessage(), e));
+            return;
         }
+        current.set(ack);
+        asyncInFlight.put(ack, losses);
         ack.whenComplete((a, e) -> {
+            asyncInFlight.remove(ack);
             if (e == null) {
                 result.complete(null);
                 return;
             }
+            if (result.isDone()) {
+                return; // timed out meanwhile
+            }
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (isNoResponders(cause)) {
-                // as in publish(): re-add the stream subjects and try once more, synchronously on a timer thread
-                try {
-                    timer.execute(() -> {
-                        try {
+            boolean noResponders = isNoResponders(cause);
+            if ((noResponders || cause instanceof java.util.concurrent.CancellationException) && System.nanoTime() < deadline) {
+                Runnable again = () -> {
+                    if (result.isDone()) {
+                        return;
+                    }
+                    try {
+                        if (noResponders) {
                             streams.invalidate(topic);
-                            send(topic, message);
-                            result.complete(null);
-                        } catch (RuntimeException again) {
-                            result.completeExceptionally(again);
+                            streams.ensure(topic);
                         }
-                    });
+                    } catch (StreamManager.SubjectConflict conflict) {
+                        result.completeExceptionally(new PublishException("could not publish message " + message.id() + " to '"
+                                + topic + "': " + conflict.getMessage(), conflict));
+                        return;
+                    } catch (BrokerException notYet) {
+                        // the server is not answering management requests yet: the publish below fails and comes back here
+                        log.debug("Stream check before sending message {} again failed: {}", message.id(), notYet.getMessage());
+                    }
+                    sendAsync(topic, message, m, result, current, deadline);
+                };
+                try {
+                    timer.schedule(again, RETRY_PAUSE_NANOS, TimeUnit.NANOSECONDS);
                 } catch (RuntimeException rejected) {
                     result.completeExceptionally(new PublishException("broker disconnected before message " + message.id()
                             + " to '" + topic + "' was confirmed", rejected));
@@ -476,14 +527,6 @@ public final class NatsBroker extends AbstractBroker {
             result.completeExceptionally(new PublishException("JetStream did not confirm message " + message.id() + " to '"
                     + topic + "' at " + address() + ": " + cause.getMessage(), cause));
         });
-        ScheduledFuture<?> t = timer.schedule(() -> {
-            if (result.completeExceptionally(new PublishException("JetStream did not confirm message " + message.id() + " to '"
-                    + topic + "' at " + address() + " within the publish timeout of " + timeout))) {
-                ack.cancel(true);
-            }
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        result.whenComplete((v, e) -> t.cancel(false));
-        return result;
     }
 
     private static boolean isNoResponders(Throwable e) {
@@ -562,6 +605,19 @@ public final class NatsBroker extends AbstractBroker {
         NatsMessage m = NatsWire.toNats(replyTo, reply);
         checkSize(replyTo, m);
         connection.publish(m);
+    }
+
+    /**
+     * Async publishes sent before the connection was lost may never be answered (the server that had
+     * them restarted): cancelling them makes {@link #sendAsync} send them again on the new connection.
+     */
+    private void abandonUnansweredAsyncPublishes() {
+        long now = monitor.losses();
+        asyncInFlight.forEach((ack, lossesAtSend) -> {
+            if (lossesAtSend < now) {
+                ack.cancel(true);
+            }
+        });
     }
 
     private void resumeAfterReconnect() {

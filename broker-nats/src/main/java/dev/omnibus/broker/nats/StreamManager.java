@@ -98,7 +98,7 @@ final class StreamManager {
                 LOG.debug("Stream '{}' now also stores {}", stream(), wanted);
             } catch (JetStreamApiException e) {
                 if (e.getApiErrorCode() == SUBJECTS_OVERLAP) {
-                    throw new BrokerException("cannot store subjects " + wanted + " in JetStream stream '" + stream()
+                    throw new SubjectConflict("cannot store subjects " + wanted + " in JetStream stream '" + stream()
                             + "': another stream already captures them (" + e.getErrorDescription()
                             + "); set property 'stream' to that stream's name, or remove the overlap", e);
                 }
@@ -154,6 +154,13 @@ final class StreamManager {
     /** A stream needs one subject; this one is never published to. */
     private String reservedSubject() {
         return "_omnibus.stream." + stream();
+    }
+
+    /** The stream cannot take the subjects, and asking again will not change that: publishers fail at once. */
+    static final class SubjectConflict extends BrokerException {
+        SubjectConflict(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     static String firstToken(String topic) {

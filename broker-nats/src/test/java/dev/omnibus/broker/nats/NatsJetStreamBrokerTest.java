@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.omnibus.broker.Broker;
+import dev.omnibus.broker.BrokerException;
+import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Brokers;
 import dev.omnibus.broker.Capability;
 import dev.omnibus.broker.Event;
 import dev.omnibus.broker.Headers;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.MessageTooLargeException;
+import dev.omnibus.broker.PublishException;
 import dev.omnibus.broker.RequestException;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Subscription;
@@ -344,6 +347,28 @@ class NatsJetStreamBrokerTest {
             assertThat(log.count("has retention 'interest'")).isEqualTo(1);
         } finally {
             jsm.deleteStream(stream);
+        }
+    }
+
+    @Test
+    @DisplayName("a topic another stream already captures fails at once, naming the conflict and the fix")
+    void foreignStreamConflict() throws Exception {
+        String foreign = STREAM + "_foreign";
+        String token = prefix + "f";
+        jsm.addStream(io.nats.client.api.StreamConfiguration.builder().name(foreign).subjects(token + ".>").build());
+        try {
+            Broker b = Brokers.create(BrokerOptions.builder().url(URL).publishTimeout(Duration.ofSeconds(20)).build());
+            b.connect();
+            brokers.add(b);
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> b.publish(token + ".x", Message.of("x"))).isInstanceOf(PublishException.class)
+                    .hasMessageContaining("another stream already captures them").hasMessageContaining("property 'stream'");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no waiting out the 20 s publishTimeout")
+                    .isLessThan(Duration.ofSeconds(5));
+            assertThatThrownBy(() -> b.subscribe(token + ".x", e -> { })).isInstanceOf(BrokerException.class)
+                    .hasMessageContaining("another stream already captures them");
+        } finally {
+            jsm.deleteStream(foreign);
         }
     }
 

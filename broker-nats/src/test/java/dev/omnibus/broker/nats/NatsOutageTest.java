@@ -80,6 +80,25 @@ class NatsOutageTest {
     @Test
     @DisplayName("JetStream: publishes waiting for their ack when the server restarts are sent again after the reconnect, not left to publishTimeout")
     void jetStreamPublishInFlightAcrossRestart() throws Exception {
+        publishersAcrossRestart("publish", (b, m) -> b.publish("outage.inflight", m));
+    }
+
+    @Test
+    @DisplayName("JetStream: publishAsync futures caught by a server restart complete once the message is stored, not with an error")
+    void jetStreamPublishAsyncAcrossRestart() throws Exception {
+        publishersAcrossRestart("publishAsync", (b, m) -> {
+            try {
+                b.publishAsync("outage.inflight", m).get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private void publishersAcrossRestart(String how, java.util.function.BiConsumer<Broker, Message> publish) throws Exception {
         Duration publishTimeout = Duration.ofSeconds(30);
         try (NatsServerProcess server = NatsServerProcess.start();
                 Broker b = Brokers.create(BrokerOptions.builder().url(server.url() + "?jetstream=true&reconnectWait=PT0.2S")
@@ -100,7 +119,7 @@ class NatsOutageTest {
                         for (int i = 0; !stop.get(); i++) {
                             String body = thread + "-" + i;
                             long start = System.nanoTime();
-                            b.publish("outage.inflight", Message.of(body));
+                            publish.accept(b, Message.of(body));
                             slowest.accumulateAndGet(System.nanoTime() - start, Math::max);
                             sent.add(body);
                         }
@@ -118,7 +137,7 @@ class NatsOutageTest {
                 stop.set(true);
                 pool.shutdownNow();
             }
-            System.out.println("[nats-outage] " + sent.size() + " publishes from 20 threads across a restart; slowest "
+            System.out.println("[nats-outage] " + sent.size() + " " + how + " calls from 20 threads across a restart; slowest "
                     + slowest.get() / 1_000_000 + " ms (publishTimeout " + publishTimeout.toMillis() + " ms)");
             assertThat(Duration.ofNanos(slowest.get())).as("the slowest publish, against a publishTimeout of 30 s")
                     .isLessThan(Duration.ofSeconds(10));
