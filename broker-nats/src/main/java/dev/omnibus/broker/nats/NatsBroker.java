@@ -35,7 +35,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -72,9 +71,13 @@ public final class NatsBroker extends AbstractBroker {
     private volatile Connection connection;
     private volatile ConnectionMonitor monitor;
     private volatile ScheduledExecutorService timer;
+    private volatile ScheduledExecutorService resender;
+    private volatile boolean closing;
+    /** Messages sent again because no answer was coming (lost connection, jnats gave up); for tests and logs. */
+    private final java.util.concurrent.atomic.AtomicLong resends = new java.util.concurrent.atomic.AtomicLong();
     private volatile JetStream jetStream;
-    /** JetStream publishAsync attempts awaiting their ack, with the connection-loss count when each was sent. */
-    private final java.util.Map<CompletableFuture<PublishAck>, Long> asyncInFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    /** JetStream publishAsync calls whose future is not complete yet. */
+    private final Set<AsyncPublish> asyncPending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile JetStreamManagement management;
     private volatile StreamManager streams;
 
@@ -133,11 +136,9 @@ public final class NatsBroker extends AbstractBroker {
             closeQuietly(conn);
             throw e instanceof ConnectionException ce ? ce : ConnectErrors.of(e, address(), secrets, options.connectTimeout());
         }
-        ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread th = new Thread(r, "omnibus-nats-timer-" + options.nodeId());
-            th.setDaemon(true);
-            return th;
-        });
+        ScheduledExecutorService t = scheduler("omnibus-nats-timer-" + options.nodeId());
+        // resends may wait on stream checks (management requests): never on the timer, which runs every timeout
+        ScheduledExecutorService r = scheduler("omnibus-nats-resend-" + options.nodeId());
         m.onDisconnect(() -> reportConnectionLost(null));
         m.onReconnect(() -> {
             reportConnectionRestored();
@@ -151,9 +152,22 @@ public final class NatsBroker extends AbstractBroker {
         m.established();
         monitor = m;
         timer = t;
+        resender = r;
+        closing = false;
         connection = conn;
         log.info("Connected to NATS at {} ({} mode, max payload {} bytes)", address(), s.jetStream() ? "JetStream" : "core",
                 conn.getMaxPayload());
+    }
+
+    /** One daemon thread; cancelled tasks leave the queue at once, so per-publish timeouts do not pile up. */
+    private static ScheduledExecutorService scheduler(String name) {
+        java.util.concurrent.ScheduledThreadPoolExecutor e = new java.util.concurrent.ScheduledThreadPoolExecutor(1, task -> {
+            Thread th = new Thread(task, name);
+            th.setDaemon(true);
+            return th;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
     }
 
     /** Property naming a NATS credentials file (JWT and NKey seed) for decentralized auth. */
@@ -272,8 +286,14 @@ public final class NatsBroker extends AbstractBroker {
 
     @Override
     protected void doDisconnect(Duration timeout) {
+        closing = true;
         Connection conn = connection;
         try {
+            if (conn.getStatus() != Connection.Status.CONNECTED) {
+                // nothing can be flushed to a server that is gone: do not wait shutdownTimeout for it
+                log.debug("Disconnecting from {} while the connection is {}; what jnats buffered is dropped", address(), conn.getStatus());
+                return;
+            }
             // subscriptions are closed already: this flushes what is still buffered for the server
             conn.drain(timeout.isZero() ? Duration.ofMillis(1) : timeout).get(timeout.toNanos() + 1, TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException | RuntimeException e) {
@@ -283,6 +303,11 @@ public final class NatsBroker extends AbstractBroker {
         } finally {
             closeQuietly(conn);
             timer.shutdownNow();
+            resender.shutdownNow();
+            for (AsyncPublish p : asyncPending) {
+                p.fail(new PublishException("broker disconnected before JetStream confirmed message " + p.message.id()
+                        + " to '" + p.topic + "'; it may or may not be stored"));
+            }
         }
     }
 
@@ -347,7 +372,8 @@ public final class NatsBroker extends AbstractBroker {
                 // the connection dropped after the message left, and the server that had it may never answer
                 // (a restart): send it again once reconnected; at worst the stream stores it twice
                 ack.cancel(true);
-                log.debug("Connection lost while waiting for JetStream to confirm message {} to '{}'; sending it again", message.id(), topic);
+                resends.incrementAndGet();
+                log.debug("No answer coming from JetStream for message {} to '{}'; sending it again", message.id(), topic);
                 continue;
             } catch (IOException e) {
                 if (isNoResponders(e) && System.nanoTime() < deadline) {
@@ -415,6 +441,9 @@ public final class NatsBroker extends AbstractBroker {
                 throw new IOException("interrupted while waiting for JetStream to confirm", e);
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
+                if (cause instanceof java.util.concurrent.CancellationException) {
+                    return false; // as above, seen through the future jnats derives from its own
+                }
                 while (cause instanceof RuntimeException && (cause.getCause() instanceof IOException
                         || cause.getCause() instanceof JetStreamApiException)) {
                     cause = cause.getCause(); // jnats wraps what its synchronous publish would throw
@@ -442,91 +471,140 @@ public final class NatsBroker extends AbstractBroker {
         try {
             m = NatsWire.toNats(topic, message);
             checkSize(topic, m);
-            streams.ensure(topic);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Duration timeout = options().publishTimeout();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        java.util.concurrent.atomic.AtomicReference<CompletableFuture<PublishAck>> current = new java.util.concurrent.atomic.AtomicReference<>();
-        sendAsync(topic, message, m, result, current, deadline);
-        if (result.isDone()) {
-            return result;
+        try {
+            streams.ensure(topic);
+        } catch (StreamManager.SubjectConflict conflict) {
+            return CompletableFuture.failedFuture(new PublishException("could not publish message " + message.id() + " to '"
+                    + topic + "': " + conflict.getMessage(), conflict));
+        } catch (BrokerException notYet) {
+            // e.g. the server is restarting: send anyway; if no stream takes it, the resend checks the stream again
+            log.debug("Stream check before publishing message {} failed: {}", message.id(), notYet.getMessage());
         }
-        ScheduledFuture<?> t = timer.schedule(() -> {
-            if (result.completeExceptionally(new PublishException("JetStream did not confirm message " + message.id() + " to '"
-                    + topic + "' at " + address() + " within the publish timeout of " + timeout))) {
-                CompletableFuture<PublishAck> ack = current.get();
-                if (ack != null) {
-                    ack.cancel(true);
-                }
-            }
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        result.whenComplete((v, e) -> t.cancel(false));
-        return result;
+        Duration timeout = options().publishTimeout();
+        AsyncPublish p = new AsyncPublish(topic, message, m, System.nanoTime() + timeout.toNanos());
+        asyncPending.add(p);
+        p.result.whenComplete((v, e) -> asyncPending.remove(p));
+        sendAsync(p);
+        if (p.result.isDone()) {
+            return p.result;
+        }
+        ScheduledFuture<?> t;
+        try {
+            t = timer.schedule(() -> p.fail(new PublishException("JetStream did not confirm message " + message.id() + " to '"
+                    + topic + "' at " + address() + " within the publish timeout of " + timeout)), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException disconnecting) {
+            p.fail(new PublishException("broker disconnected before message " + message.id() + " to '" + topic + "' was confirmed"));
+            return p.result;
+        }
+        p.result.whenComplete((v, e) -> t.cancel(false));
+        return p.result;
     }
 
     /**
-     * One asynchronous attempt; when no answer will come (it was in flight when the connection was
-     * lost, or jnats gave up on it) or no stream took the message, the next attempt follows on the
-     * timer until the deadline. The stream may then hold the message twice.
+     * One attempt of {@code p}. When no answer will come (the attempt was in flight when the
+     * connection was lost, or jnats gave up on it) or no stream took the message, another follows
+     * on the resend thread until the deadline; the stream may then hold the message twice.
      */
-    private void sendAsync(String topic, Message message, NatsMessage m, CompletableFuture<Void> result,
-            java.util.concurrent.atomic.AtomicReference<CompletableFuture<PublishAck>> current, long deadline) {
-        CompletableFuture<PublishAck> ack;
-        long losses = monitor.losses();
-        try {
-            ack = jetStream.publishAsync(m);
-        } catch (RuntimeException e) {
-            result.completeExceptionally(new PublishException("could not publish message " + message.id() + " to '"
-                    + topic + "' at " + address() + ": " + e.getMessage(), e));
+    private void sendAsync(AsyncPublish p) {
+        if (p.result.isDone()) {
             return;
         }
-        current.set(ack);
-        asyncInFlight.put(ack, losses);
+        CompletableFuture<PublishAck> ack;
+        p.lossesAtSend = monitor.losses();
+        try {
+            ack = jetStream.publishAsync(p.wire);
+        } catch (RuntimeException e) {
+            p.fail(new PublishException("could not publish message " + p.message.id() + " to '" + p.topic + "' at " + address()
+                    + ": " + e.getMessage(), e));
+            return;
+        }
+        p.attempt = ack;
         ack.whenComplete((a, e) -> {
-            asyncInFlight.remove(ack);
             if (e == null) {
-                result.complete(null);
+                p.result.complete(null);
                 return;
             }
-            if (result.isDone()) {
+            if (p.result.isDone()) {
                 return; // timed out meanwhile
             }
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             boolean noResponders = isNoResponders(cause);
-            if ((noResponders || cause instanceof java.util.concurrent.CancellationException) && System.nanoTime() < deadline) {
-                Runnable again = () -> {
-                    if (result.isDone()) {
-                        return;
-                    }
-                    try {
-                        if (noResponders) {
-                            streams.invalidate(topic);
-                            streams.ensure(topic);
-                        }
-                    } catch (StreamManager.SubjectConflict conflict) {
-                        result.completeExceptionally(new PublishException("could not publish message " + message.id() + " to '"
-                                + topic + "': " + conflict.getMessage(), conflict));
-                        return;
-                    } catch (BrokerException notYet) {
-                        // the server is not answering management requests yet: the publish below fails and comes back here
-                        log.debug("Stream check before sending message {} again failed: {}", message.id(), notYet.getMessage());
-                    }
-                    sendAsync(topic, message, m, result, current, deadline);
-                };
-                try {
-                    timer.schedule(again, RETRY_PAUSE_NANOS, TimeUnit.NANOSECONDS);
-                } catch (RuntimeException rejected) {
-                    result.completeExceptionally(new PublishException("broker disconnected before message " + message.id()
-                            + " to '" + topic + "' was confirmed", rejected));
-                }
+            if (closing) {
+                p.fail(new PublishException("broker disconnected before JetStream confirmed message " + p.message.id()
+                        + " to '" + p.topic + "'; it may or may not be stored", cause));
+            } else if ((noResponders || cause instanceof java.util.concurrent.CancellationException) && System.nanoTime() < p.deadline) {
+                resends.incrementAndGet();
+                resendLater(p, noResponders);
+            } else {
+                p.fail(new PublishException("JetStream did not confirm message " + p.message.id() + " to '" + p.topic + "' at "
+                        + address() + ": " + cause.getMessage(), cause));
+            }
+        });
+    }
+
+    /** Sends {@code p} again after a pause, once connected, after checking the stream if {@code checkStream}. */
+    private void resendLater(AsyncPublish p, boolean checkStream) {
+        Runnable again = () -> {
+            if (p.result.isDone()) {
                 return;
             }
-            result.completeExceptionally(new PublishException("JetStream did not confirm message " + message.id() + " to '"
-                    + topic + "' at " + address() + ": " + cause.getMessage(), cause));
-        });
+            if (connection.getStatus() != Connection.Status.CONNECTED) {
+                resendLater(p, checkStream); // buffering it for the reconnect would only add copies as jnats expires them
+                return;
+            }
+            if (checkStream) {
+                try {
+                    streams.invalidate(p.topic);
+                    streams.ensure(p.topic);
+                } catch (StreamManager.SubjectConflict conflict) {
+                    p.fail(new PublishException("could not publish message " + p.message.id() + " to '" + p.topic + "': "
+                            + conflict.getMessage(), conflict));
+                    return;
+                } catch (BrokerException notYet) {
+                    resendLater(p, true);
+                    return;
+                }
+            }
+            log.debug("No answer coming from JetStream for message {} to '{}'; sending it again", p.message.id(), p.topic);
+            sendAsync(p);
+        };
+        try {
+            resender.schedule(again, RETRY_PAUSE_NANOS, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException disconnecting) {
+            p.fail(new PublishException("broker disconnected before message " + p.message.id() + " to '" + p.topic
+                    + "' was confirmed", disconnecting));
+        }
+    }
+
+    /** A JetStream {@code publishAsync} until its future completes. */
+    private static final class AsyncPublish {
+        final String topic;
+        final Message message;
+        final NatsMessage wire;
+        final long deadline;
+        final CompletableFuture<Void> result = new CompletableFuture<>();
+        /** The attempt in flight and the connection-loss count when it was sent. */
+        volatile CompletableFuture<PublishAck> attempt;
+        volatile long lossesAtSend;
+
+        AsyncPublish(String topic, Message message, NatsMessage wire, long deadline) {
+            this.topic = topic;
+            this.message = message;
+            this.wire = wire;
+            this.deadline = deadline;
+        }
+
+        void fail(Throwable e) {
+            if (result.completeExceptionally(e)) {
+                CompletableFuture<PublishAck> a = attempt;
+                if (a != null) {
+                    a.cancel(true);
+                }
+            }
+        }
     }
 
     private static boolean isNoResponders(Throwable e) {
@@ -609,15 +687,21 @@ public final class NatsBroker extends AbstractBroker {
 
     /**
      * Async publishes sent before the connection was lost may never be answered (the server that had
-     * them restarted): cancelling them makes {@link #sendAsync} send them again on the new connection.
+     * them restarted): cancelling them makes {@link #sendAsync} send them again.
      */
     private void abandonUnansweredAsyncPublishes() {
         long now = monitor.losses();
-        asyncInFlight.forEach((ack, lossesAtSend) -> {
-            if (lossesAtSend < now) {
-                ack.cancel(true);
+        for (AsyncPublish p : asyncPending) {
+            CompletableFuture<PublishAck> a = p.attempt;
+            if (a != null && p.lossesAtSend < now) {
+                a.cancel(true);
             }
-        });
+        }
+    }
+
+    /** How many messages were sent again because no answer was coming. */
+    long resends() {
+        return resends.get();
     }
 
     private void resumeAfterReconnect() {

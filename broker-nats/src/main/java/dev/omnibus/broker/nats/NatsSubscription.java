@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -301,8 +302,11 @@ final class NatsSubscription extends AbstractSubscription {
         if (broker.connection().getStatus() != Connection.Status.CONNECTED) {
             return; // nothing can be handed back now; the server redelivers after ackWait
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            if (!d.drain(timeout).get(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            // drain() itself may block while it flushes: the wait gets only what is left
+            CompletableFuture<Boolean> drained = d.drain(timeout);
+            if (!drained.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 LOG.debug("Draining subscription '{}' did not finish within {}", name, timeout);
             }
         } catch (InterruptedException e) {

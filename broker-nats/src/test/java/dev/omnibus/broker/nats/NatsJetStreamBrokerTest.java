@@ -365,6 +365,8 @@ class NatsJetStreamBrokerTest {
                     .hasMessageContaining("another stream already captures them").hasMessageContaining("property 'stream'");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no waiting out the 20 s publishTimeout")
                     .isLessThan(Duration.ofSeconds(5));
+            assertThatThrownBy(() -> b.publishAsync(token + ".y", Message.of("y")).get(5, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(PublishException.class).hasMessageContaining("another stream already captures them");
             assertThatThrownBy(() -> b.subscribe(token + ".x", e -> { })).isInstanceOf(BrokerException.class)
                     .hasMessageContaining("another stream already captures them");
         } finally {

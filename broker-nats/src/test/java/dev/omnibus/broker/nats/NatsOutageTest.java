@@ -78,13 +78,13 @@ class NatsOutageTest {
     }
 
     @Test
-    @DisplayName("JetStream: publishes waiting for their ack when the server restarts are sent again after the reconnect, not left to publishTimeout")
+    @DisplayName("JetStream: publishes waiting for their ack when the server is killed are sent again after the reconnect, not left to publishTimeout")
     void jetStreamPublishInFlightAcrossRestart() throws Exception {
         publishersAcrossRestart("publish", (b, m) -> b.publish("outage.inflight", m));
     }
 
     @Test
-    @DisplayName("JetStream: publishAsync futures caught by a server restart complete once the message is stored, not with an error")
+    @DisplayName("JetStream: publishAsync futures caught by a server kill complete once the message is stored, not with an error")
     void jetStreamPublishAsyncAcrossRestart() throws Exception {
         publishersAcrossRestart("publishAsync", (b, m) -> {
             try {
@@ -126,7 +126,7 @@ class NatsOutageTest {
                     }, pool));
                 }
                 await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() >= 500);
-                server.stop();
+                server.kill(); // with 20 publishers waiting, some messages are on their way and never answered
                 server.restart();
                 int before = sent.size();
                 await().atMost(Duration.ofSeconds(20)).until(() -> sent.size() >= before + 500);
@@ -137,11 +137,39 @@ class NatsOutageTest {
                 stop.set(true);
                 pool.shutdownNow();
             }
-            System.out.println("[nats-outage] " + sent.size() + " " + how + " calls from 20 threads across a restart; slowest "
-                    + slowest.get() / 1_000_000 + " ms (publishTimeout " + publishTimeout.toMillis() + " ms)");
+            long resends = ((NatsBroker) b).resends();
+            System.out.println("[nats-outage] " + sent.size() + " " + how + " calls from 20 threads across a kill -9 and restart; "
+                    + resends + " sent again; slowest " + slowest.get() / 1_000_000 + " ms (publishTimeout " + publishTimeout.toMillis() + " ms)");
+            assertThat(resends).as("messages left unanswered by the killed server were sent again").isPositive();
             assertThat(Duration.ofNanos(slowest.get())).as("the slowest publish, against a publishTimeout of 30 s")
                     .isLessThan(Duration.ofSeconds(10));
             await().atMost(Duration.ofSeconds(30)).until(() -> got.containsAll(sent));
+        }
+    }
+
+    @Test
+    @DisplayName("JetStream: disconnect() while publishAsync futures wait for a dead server completes every future")
+    void disconnectCompletesPendingPublishAsync() throws Exception {
+        try (NatsServerProcess server = NatsServerProcess.start()) {
+            Broker b = Brokers.create(BrokerOptions.builder().url(server.url() + "?jetstream=true&reconnectWait=PT0.2S")
+                    .publishTimeout(Duration.ofSeconds(60)).build());
+            b.connect();
+            b.publish("outage.pending", Message.of("stream exists"));
+            server.kill();
+            List<CompletableFuture<Void>> pending = new java.util.ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                pending.add(b.publishAsync("outage.pending", Message.of("p" + i)));
+            }
+            long start = System.nanoTime();
+            b.disconnect();
+            CompletableFuture.allOf(pending.toArray(new CompletableFuture[0])).exceptionally(e -> null)
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not left to the 60 s publishTimeout")
+                    .isLessThan(Duration.ofSeconds(10));
+            for (CompletableFuture<Void> f : pending) {
+                assertThatThrownBy(f::join).hasCauseInstanceOf(PublishException.class)
+                        .hasMessageContaining("broker disconnected before");
+            }
         }
     }
 

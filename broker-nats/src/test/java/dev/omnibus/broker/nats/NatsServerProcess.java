@@ -53,6 +53,12 @@ final class NatsServerProcess implements AutoCloseable {
         await().atMost(Duration.ofSeconds(10)).until(() -> !process.isAlive() && !accepts());
     }
 
+    /** Kills the server (SIGKILL, keeping its store), as a crash would: it answers nothing it was sent. */
+    void kill() {
+        process.destroyForcibly();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !process.isAlive() && !accepts());
+    }
+
     /** Starts it again on the same port with the same store. */
     void restart() throws IOException {
         launch();
