@@ -1195,7 +1195,7 @@ public abstract class BrokerCompatibilityKit {
     @DisplayName("Faults")
     class Faults {
         @Test
-        @DisplayName("[PUBLISH_CONFIRMS] [DURABLE_SUBSCRIPTIONS] the server restarted twice while 100 publishers send 2,000 messages (10,000 with -Domnibus.tck.full=true) to a durable group: every message arrives, duplicates counted")
+        @DisplayName("[PUBLISH_CONFIRMS] [DURABLE_SUBSCRIPTIONS] the server restarted twice while 100 publishers send 10,000 messages to a durable group: every message arrives, duplicates counted")
         void serverRestartedTwice() throws Exception {
             Broker probe = disconnected("probe");
             assumeCapability(probe, Capability.PUBLISH_CONFIRMS);
@@ -1208,8 +1208,7 @@ public abstract class BrokerCompatibilityKit {
             int port = URI.create(server.url().split(",")[0]).getPort();
             java.util.function.UnaryOperator<BrokerOptions.Builder> patient = o -> o.publishTimeout(t(30_000));
             int threads = 100;
-            // lean by default: the full 10,000 take minutes on a small machine, mostly waiting for redeliveries
-            int perThread = (Boolean.getBoolean("omnibus.tck.full") ? n(10_000) : n(2_000)) / threads;
+            int perThread = n(10_000) / threads;
             int total = threads * perThread;
             String topic = topic("restart");
             SubscribeOptions durable = SubscribeOptions.builder().queue(group("survivors")).durable(true)
