@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * non-durable group to the named consumer {@link ConsumerNames#group}, removed by the server after
  * the inactive threshold; a broadcast subscription gets its own server-named consumer, deleted when
  * it closes (and by the inactive threshold if the process dies). All start with the messages
- * published after they are created, ack explicitly, and stop after {@code maxDeliveries} attempts.
+ * published after they are created, ack explicitly, and stop after {@code maxDeliveries} attempts;
+ * a broadcast consumer the server forgot in a restart is re-created right after the last stream
+ * sequence its subscription saw, so it misses nothing the stream still holds.
  * A pattern starting with a wildcard cannot be a stream filter here, so its consumer reads the
  * whole stream and {@link #filtersInClient()} tells the subscription to drop (ack) what does not
  * match.
@@ -43,6 +45,11 @@ final class JetStreamIntake {
     private volatile MessageConsumer consumer;
     /** The server the consumer was made on; a reconnect to another one (a restart) means start afresh. */
     private volatile String serverId;
+    /**
+     * The last stream sequence this broadcast subscription has seen (or the stream's last when it
+     * started): a consumer re-created after a server restart starts right after it.
+     */
+    private final java.util.concurrent.atomic.AtomicLong position = new java.util.concurrent.atomic.AtomicLong();
 
     JetStreamIntake(Connection connection, JetStreamManagement jsm, StreamManager streams, NatsSettings settings,
             String pattern, SubscribeOptions options) {
@@ -61,13 +68,28 @@ final class JetStreamIntake {
     }
 
     void start(Dispatcher dispatcher, MessageHandler handler) throws IOException, JetStreamApiException {
+        start(dispatcher, handler, 0);
+    }
+
+    /** Notes that a message with stream sequence {@code streamSequence} arrived. */
+    void seen(long streamSequence) {
+        if (options.queue() == null) {
+            position.accumulateAndGet(streamSequence, Math::max);
+        }
+    }
+
+    /** Starts consuming; {@code from} > 0 starts at that stream sequence instead of at new messages. */
+    private void start(Dispatcher dispatcher, MessageHandler handler, long from) throws IOException, JetStreamApiException {
         streams.ensure(pattern);
         ConsumerConfiguration.Builder b = ConsumerConfiguration.builder()
                 .ackPolicy(AckPolicy.Explicit)
-                .deliverPolicy(DeliverPolicy.New)
+                .deliverPolicy(from > 0 ? DeliverPolicy.ByStartSequence : DeliverPolicy.New)
                 .ackWait(settings.ackWait())
                 .maxDeliver(options.maxDeliveries())
                 .maxAckPending(Math.max(MIN_ACK_PENDING, 4L * options.prefetch()));
+        if (from > 0) {
+            b.startSequence(from);
+        }
         if (!filterInClient) {
             b.filterSubject(pattern);
         }
@@ -78,7 +100,12 @@ final class JetStreamIntake {
         } else {
             b.name(ConsumerNames.group(options.queue(), pattern)).inactiveThreshold(settings.inactiveThreshold());
         }
-        String name = jsm.addOrUpdateConsumer(streams.stream(), b.build()).getName();
+        io.nats.client.api.ConsumerInfo created = jsm.addOrUpdateConsumer(streams.stream(), b.build());
+        String name = created.getName();
+        if (options.queue() == null && from == 0) {
+            // a new broadcast consumer starts after the stream's last message: that is where it stands
+            position.accumulateAndGet(created.getDelivered().getStreamSequence(), Math::max);
+        }
         serverId = connection.getServerInfo() == null ? null : connection.getServerInfo().getServerId();
         consumerName = name;
         consumer = connection.getConsumerContext(streams.stream(), name)
@@ -120,7 +147,22 @@ final class JetStreamIntake {
                 LOG.debug("Old consumer '{}' already gone: {}", oldName, e.toString());
             }
         }
-        start(dispatcher, handler);
+        start(dispatcher, handler, resumeFrom());
+    }
+
+    /**
+     * Where a re-created broadcast consumer starts: right after what this subscription saw, so that
+     * what was published while the server restarted is not skipped; 0 (new messages) for groups, for
+     * a subscription that never knew its position, or when the stream is behind it (a stream that
+     * lost its data, or a new one of the same name).
+     */
+    private long resumeFrom() throws IOException, JetStreamApiException {
+        long seen = position.get();
+        if (options.queue() != null || seen == 0) {
+            return 0;
+        }
+        long last = jsm.getStreamInfo(streams.stream()).getStreamState().getLastSequence();
+        return seen <= last ? seen + 1 : 0;
     }
 
     /** Stops pulling; messages already on their way still arrive and are handed back by the caller. */

@@ -151,6 +151,7 @@ final class NatsSubscription extends AbstractSubscription {
             return;
         }
         String topic = msg.getSubject();
+        jetStream.seen(msg.metaData().streamSequence());
         if (jetStream.filtersInClient() && !Topics.matches(topic(), topic)) {
             msg.ack();
             return;

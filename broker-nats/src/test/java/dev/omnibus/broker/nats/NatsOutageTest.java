@@ -174,6 +174,35 @@ class NatsOutageTest {
     }
 
     @Test
+    @DisplayName("JetStream: a broadcast subscription gets what was published after a server restart while it was still reconnecting")
+    void jetStreamBroadcastAcrossRestart() throws Exception {
+        try (NatsServerProcess server = NatsServerProcess.start();
+                Broker sub = Brokers.create(server.url() + "?jetstream=true&reconnectWait=PT3S")) {
+            sub.connect();
+            List<String> got = new CopyOnWriteArrayList<>();
+            sub.subscribe("outage.broadcast", e -> got.add(e.message().bodyAsString()));
+            try (Broker before = Brokers.create(server.url() + "?jetstream=true")) {
+                before.connect();
+                before.publish("outage.broadcast", Message.of("before"));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> got.contains("before"));
+            server.stop();
+            server.restart();
+            List<String> meanwhile = List.of("m1", "m2", "m3");
+            try (Broker pub = Brokers.create(server.url() + "?jetstream=true")) {
+                pub.connect();
+                for (String m : meanwhile) {
+                    pub.publish("outage.broadcast", Message.of(m));
+                }
+            }
+            // the subscriber waits reconnectWait (3 s) before it tries the restarted server again
+            assertThat(sub.isConnected()).as("published while the subscriber was still away").isFalse();
+            await().alias("received " + got).atMost(Duration.ofSeconds(20)).until(() -> got.containsAll(meanwhile));
+            assertThat(got).containsExactly("before", "m1", "m2", "m3");
+        }
+    }
+
+    @Test
     @DisplayName("a server list connects through the servers that answer")
     void serverList() throws Exception {
         try (NatsServerProcess server = NatsServerProcess.start();
