@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * it closes (and by the inactive threshold if the process dies). All start with the messages
  * published after they are created, ack explicitly, and stop after {@code maxDeliveries} attempts;
  * a broadcast consumer the server forgot in a restart is re-created right after the last stream
- * sequence its subscription saw, so it misses nothing the stream still holds.
+ * sequence its subscription received, so what was published meanwhile still reaches it.
  * A pattern starting with a wildcard cannot be a stream filter here, so its consumer reads the
  * whole stream and {@link #filtersInClient()} tells the subscription to drop (ack) what does not
  * match.
@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class JetStreamIntake {
     private static final Logger LOG = LoggerFactory.getLogger(JetStreamIntake.class);
     private static final int MIN_ACK_PENDING = 1000;
+    private static final long UNKNOWN = -1;
 
     private final Connection connection;
     private final JetStreamManagement jsm;
@@ -49,7 +50,7 @@ final class JetStreamIntake {
      * The last stream sequence this broadcast subscription has seen (or the stream's last when it
      * started): a consumer re-created after a server restart starts right after it.
      */
-    private final java.util.concurrent.atomic.AtomicLong position = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong position = new java.util.concurrent.atomic.AtomicLong(UNKNOWN);
 
     JetStreamIntake(Connection connection, JetStreamManagement jsm, StreamManager streams, NatsSettings settings,
             String pattern, SubscribeOptions options) {
@@ -147,22 +148,27 @@ final class JetStreamIntake {
                 LOG.debug("Old consumer '{}' already gone: {}", oldName, e.toString());
             }
         }
+        streams.ensure(pattern); // a server that lost the stream gets it back even with no publisher around
         start(dispatcher, handler, resumeFrom());
     }
 
     /**
      * Where a re-created broadcast consumer starts: right after what this subscription saw, so that
-     * what was published while the server restarted is not skipped; 0 (new messages) for groups, for
-     * a subscription that never knew its position, or when the stream is behind it (a stream that
-     * lost its data, or a new one of the same name).
+     * what was published while the server restarted is not skipped (from 1 if the stream was empty
+     * when it started); 0 (new messages) for groups, for a subscription that never knew its position,
+     * or when the stream is behind it (a stream that lost its data, or a new one of the same name).
      */
     private long resumeFrom() throws IOException, JetStreamApiException {
         long seen = position.get();
-        if (options.queue() != null || seen == 0) {
+        if (options.queue() != null || seen == UNKNOWN) {
             return 0;
         }
         long last = jsm.getStreamInfo(streams.stream()).getStreamState().getLastSequence();
-        return seen <= last ? seen + 1 : 0;
+        if (seen <= last) {
+            return seen + 1;
+        }
+        position.set(UNKNOWN); // a new stream: the new consumer's start becomes the position
+        return 0;
     }
 
     /** Stops pulling; messages already on their way still arrive and are handed back by the caller. */

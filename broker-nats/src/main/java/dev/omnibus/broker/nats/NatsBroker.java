@@ -294,6 +294,9 @@ public final class NatsBroker extends AbstractBroker {
                 log.debug("Disconnecting from {} while the connection is {}; what jnats buffered is dropped", address(), conn.getStatus());
                 return;
             }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            awaitAsyncPublishes(deadline);
+            timeout = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             // subscriptions are closed already: this flushes what is still buffered for the server
             conn.drain(timeout.isZero() ? Duration.ofMillis(1) : timeout).get(timeout.toNanos() + 1, TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException | RuntimeException e) {
@@ -308,6 +311,21 @@ public final class NatsBroker extends AbstractBroker {
                 p.fail(new PublishException("broker disconnected before JetStream confirmed message " + p.message.id()
                         + " to '" + p.topic + "'; it may or may not be stored"));
             }
+        }
+    }
+
+    /** Lets publishAsync calls in flight get their acks before the drain cuts the ack subscription off. */
+    private void awaitAsyncPublishes(long deadline) {
+        if (asyncPending.isEmpty()) {
+            return;
+        }
+        CompletableFuture<?>[] pending = asyncPending.stream().map(p -> p.result).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(pending).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // failed ones are settled; the rest are failed after the connection closes
         }
     }
 
@@ -551,7 +569,13 @@ public final class NatsBroker extends AbstractBroker {
             if (p.result.isDone()) {
                 return;
             }
-            if (connection.getStatus() != Connection.Status.CONNECTED) {
+            Connection.Status status = connection.getStatus();
+            if (status == Connection.Status.CLOSED) {
+                p.fail(new PublishException("could not publish message " + p.message.id() + " to '" + p.topic + "': the connection to "
+                        + address() + " is closed (reconnect attempts exhausted)"));
+                return;
+            }
+            if (status != Connection.Status.CONNECTED) {
                 resendLater(p, checkStream); // buffering it for the reconnect would only add copies as jnats expires them
                 return;
             }

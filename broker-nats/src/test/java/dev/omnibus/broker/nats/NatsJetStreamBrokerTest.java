@@ -375,6 +375,22 @@ class NatsJetStreamBrokerTest {
     }
 
     @Test
+    @DisplayName("disconnect() right after many publishAsync calls lets every one of them be confirmed")
+    void disconnectWaitsForAsyncAcks() throws Exception {
+        Broker b = Brokers.create(URL);
+        b.connect();
+        b.publish(prefix + ".last", Message.of("stream ready"));
+        List<java.util.concurrent.CompletableFuture<Void>> pending = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            pending.add(b.publishAsync(prefix + ".last", Message.of("a" + i)));
+        }
+        b.disconnect();
+        for (java.util.concurrent.CompletableFuture<Void> f : pending) {
+            assertThat(f).succeedsWithin(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
     @DisplayName("an oversize message fails clearly and the broker keeps publishing")
     void oversize() {
         Broker b = broker();
