@@ -21,7 +21,6 @@ import io.nats.client.JetStreamOptions;
 import io.nats.client.JetStreamStatusException;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
@@ -308,8 +307,7 @@ public final class NatsBroker extends AbstractBroker {
             timer.shutdownNow();
             resender.shutdownNow();
             for (AsyncPublish p : asyncPending) {
-                p.fail(new PublishException("broker disconnected before JetStream confirmed message " + p.message.id()
-                        + " to '" + p.topic + "'; it may or may not be stored"));
+                p.fail(disconnectedBeforeAck(p, null));
             }
         }
     }
@@ -369,8 +367,8 @@ public final class NatsBroker extends AbstractBroker {
                 // after awaitConnection: during an outage this must wait for the connection, not fail at once
                 streams.ensure(topic);
             } catch (BrokerException e) {
-                if (e instanceof StreamManager.SubjectConflict) {
-                    throw new PublishException("could not publish message " + message.id() + " to '" + topic + "': " + e.getMessage(), e);
+                if (e instanceof StreamManager.SubjectConflict conflict) {
+                    throw conflicted(message, topic, conflict);
                 }
                 if (System.nanoTime() >= deadline) {
                     throw new PublishException("could not publish message " + message.id() + " to '" + topic + "' at " + address()
@@ -380,10 +378,9 @@ public final class NatsBroker extends AbstractBroker {
                 pauseBeforeRetry(deadline);
                 continue;
             }
-            Duration left = Duration.ofNanos(Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime()));
             try {
                 long losses = monitor.losses();
-                CompletableFuture<PublishAck> ack = jetStream.publishAsync(m, PublishOptions.builder().streamTimeout(left).build());
+                CompletableFuture<PublishAck> ack = jetStream.publishAsync(m); // awaitAck bounds the wait
                 if (awaitAck(ack, deadline, losses)) {
                     return;
                 }
@@ -413,6 +410,15 @@ public final class NatsBroker extends AbstractBroker {
                         + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    private static PublishException conflicted(Message message, String topic, StreamManager.SubjectConflict conflict) {
+        return new PublishException("could not publish message " + message.id() + " to '" + topic + "': " + conflict.getMessage(), conflict);
+    }
+
+    private static PublishException disconnectedBeforeAck(AsyncPublish p, Throwable cause) {
+        return new PublishException("broker disconnected before JetStream confirmed message " + p.message.id() + " to '"
+                + p.topic + "'; it may or may not be stored", cause);
     }
 
     private static void pauseBeforeRetry(long deadline) {
@@ -495,8 +501,7 @@ public final class NatsBroker extends AbstractBroker {
         try {
             streams.ensure(topic);
         } catch (StreamManager.SubjectConflict conflict) {
-            return CompletableFuture.failedFuture(new PublishException("could not publish message " + message.id() + " to '"
-                    + topic + "': " + conflict.getMessage(), conflict));
+            return CompletableFuture.failedFuture(conflicted(message, topic, conflict));
         } catch (BrokerException notYet) {
             // e.g. the server is restarting: send anyway; if no stream takes it, the resend checks the stream again
             log.debug("Stream check before publishing message {} failed: {}", message.id(), notYet.getMessage());
@@ -514,7 +519,7 @@ public final class NatsBroker extends AbstractBroker {
             t = timer.schedule(() -> p.fail(new PublishException("JetStream did not confirm message " + message.id() + " to '"
                     + topic + "' at " + address() + " within the publish timeout of " + timeout)), timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException disconnecting) {
-            p.fail(new PublishException("broker disconnected before message " + message.id() + " to '" + topic + "' was confirmed"));
+            p.fail(disconnectedBeforeAck(p, disconnecting));
             return p.result;
         }
         p.result.whenComplete((v, e) -> t.cancel(false));
@@ -551,8 +556,7 @@ public final class NatsBroker extends AbstractBroker {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             boolean noResponders = isNoResponders(cause);
             if (closing) {
-                p.fail(new PublishException("broker disconnected before JetStream confirmed message " + p.message.id()
-                        + " to '" + p.topic + "'; it may or may not be stored", cause));
+                p.fail(disconnectedBeforeAck(p, cause));
             } else if ((noResponders || cause instanceof java.util.concurrent.CancellationException) && System.nanoTime() < p.deadline) {
                 resends.incrementAndGet();
                 resendLater(p, noResponders);
@@ -584,8 +588,7 @@ public final class NatsBroker extends AbstractBroker {
                     streams.invalidate(p.topic);
                     streams.ensure(p.topic);
                 } catch (StreamManager.SubjectConflict conflict) {
-                    p.fail(new PublishException("could not publish message " + p.message.id() + " to '" + p.topic + "': "
-                            + conflict.getMessage(), conflict));
+                    p.fail(conflicted(p.message, p.topic, conflict));
                     return;
                 } catch (BrokerException notYet) {
                     resendLater(p, true);
@@ -598,8 +601,7 @@ public final class NatsBroker extends AbstractBroker {
         try {
             resender.schedule(again, RETRY_PAUSE_NANOS, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException disconnecting) {
-            p.fail(new PublishException("broker disconnected before message " + p.message.id() + " to '" + p.topic
-                    + "' was confirmed", disconnecting));
+            p.fail(disconnectedBeforeAck(p, disconnecting));
         }
     }
 

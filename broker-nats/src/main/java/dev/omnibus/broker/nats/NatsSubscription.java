@@ -294,11 +294,7 @@ final class NatsSubscription extends AbstractSubscription {
         left.forEach(this::handBack);
     }
 
-    /**
-     * Lets go of the server side: in JetStream mode first drains the dispatcher (the server drops our
-     * pull requests, and what it had already sent reaches {@link #onJetStreamMessage} to be handed
-     * back) so that nothing waits out {@code ackWait} in a discarded client buffer.
-     */
+    /** Unsubscribes at the server, then lets what it had already sent reach the handlers, within {@code timeout}. */
     private void drain(Dispatcher d, Duration timeout) {
         if (broker.connection().getStatus() != Connection.Status.CONNECTED) {
             return; // nothing can be handed back now; the server redelivers after ackWait
@@ -317,6 +313,11 @@ final class NatsSubscription extends AbstractSubscription {
         }
     }
 
+    /**
+     * Lets go of the server side: in JetStream mode first drains the dispatcher (the server drops our
+     * pull requests, and what it had already sent reaches {@link #onJetStreamMessage} to be handed
+     * back) so that nothing waits out {@code ackWait} in a discarded client buffer.
+     */
     private void releaseNow(Duration drainTimeout) {
         JetStreamIntake js = jetStream;
         Dispatcher d = dispatcher;
