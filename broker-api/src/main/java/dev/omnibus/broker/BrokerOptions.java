@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.net.ssl.SSLContext;
 
@@ -33,6 +34,7 @@ public final class BrokerOptions {
     private final Duration publishTimeout;
     private final Duration shutdownTimeout;
     private final SSLContext sslContext;
+    private final ThreadFactory threadFactory;
     private final String username;
     private final String password;
     private final Map<String, String> properties;
@@ -47,6 +49,7 @@ public final class BrokerOptions {
         this.publishTimeout = b.publishTimeout;
         this.shutdownTimeout = b.shutdownTimeout;
         this.sslContext = b.sslContext;
+        this.threadFactory = b.threadFactory;
         this.username = b.username;
         this.password = b.password;
         this.properties = properties;
@@ -117,6 +120,16 @@ public final class BrokerOptions {
     /** The TLS context to use, or null for the backend's default. */
     public SSLContext sslContext() {
         return sslContext;
+    }
+
+    /**
+     * Makes the threads that run handlers, or null for the default: named daemon platform threads
+     * ({@code omnibus-<pattern>-<n>}). On Java 21, {@code Thread.ofVirtual().factory()} runs every
+     * handler on a virtual thread. Backends use it for handler threads only, not for their client's
+     * I/O threads.
+     */
+    public ThreadFactory threadFactory() {
+        return threadFactory;
     }
 
     /** User name given to the builder, or null (backends also read it from the URL). */
@@ -204,7 +217,8 @@ public final class BrokerOptions {
     public String toString() {
         return "BrokerOptions{urls=" + redactedUrls() + ", nodeId=" + nodeId + ", connectTimeout=" + connectTimeout
                 + ", publishTimeout=" + publishTimeout + ", shutdownTimeout=" + shutdownTimeout
-                + ", tls=" + (sslContext != null) + ", username=" + username
+                + ", tls=" + (sslContext != null) + (threadFactory != null ? ", threadFactory=" + threadFactory.getClass().getName() : "")
+                + ", username=" + username
                 + ", password=" + (password == null ? "null" : Redaction.MASK) + ", properties=" + redactedProperties()
                 + (interceptors.isEmpty() ? "" : ", interceptors=" + interceptors.size())
                 + (publishInterceptors.isEmpty() ? "" : ", publishInterceptors=" + publishInterceptors.size()) + "}";
@@ -267,6 +281,7 @@ public final class BrokerOptions {
         private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
         private SSLContext sslContext;
+        private ThreadFactory threadFactory;
         private String username;
         private String password;
         private final Map<String, String> properties = new LinkedHashMap<>();
@@ -283,6 +298,7 @@ public final class BrokerOptions {
             publishTimeout = o.publishTimeout;
             shutdownTimeout = o.shutdownTimeout;
             sslContext = o.sslContext;
+            threadFactory = o.threadFactory;
             username = o.username;
             password = o.password;
             properties.putAll(o.explicitProperties);
@@ -330,6 +346,12 @@ public final class BrokerOptions {
 
         public Builder shutdownTimeout(Duration timeout) {
             this.shutdownTimeout = timeout;
+            return this;
+        }
+
+        /** The factory of handler threads (see {@link BrokerOptions#threadFactory()}); null for the default. */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = threadFactory;
             return this;
         }
 

@@ -14,8 +14,8 @@ public final class SubscribeOptions {
     public static final boolean DEFAULT_AUTO_ACK = true;
     public static final int DEFAULT_CONCURRENCY = 1;
     public static final int DEFAULT_PREFETCH = 256;
-    public static final int DEFAULT_MAX_DELIVERIES = 5;
-    public static final Duration DEFAULT_REDELIVERY_DELAY = Duration.ofSeconds(1);
+    public static final int DEFAULT_MAX_DELIVERIES = RetryPolicy.DEFAULT_MAX_DELIVERIES;
+    public static final Duration DEFAULT_REDELIVERY_DELAY = RetryPolicy.DEFAULT_DELAY;
     public static final int DEFAULT_BUFFER_SIZE = 1024;
     public static final OverflowPolicy DEFAULT_OVERFLOW = OverflowPolicy.BLOCK;
     public static final Duration DEFAULT_BLOCK_TIMEOUT = Duration.ofSeconds(5);
@@ -27,8 +27,7 @@ public final class SubscribeOptions {
     private final int concurrency;
     private final int prefetch;
     private final boolean durable;
-    private final int maxDeliveries;
-    private final Duration redeliveryDelay;
+    private final RetryPolicy retry;
     private final String deadLetterTopic;
     private final int bufferSize;
     private final OverflowPolicy overflow;
@@ -41,8 +40,7 @@ public final class SubscribeOptions {
         this.concurrency = b.concurrency;
         this.prefetch = b.prefetch;
         this.durable = b.durable;
-        this.maxDeliveries = b.maxDeliveries;
-        this.redeliveryDelay = b.redeliveryDelay;
+        this.retry = b.retryPolicy;
         this.deadLetterTopic = b.deadLetterTopic;
         this.bufferSize = b.bufferSize;
         this.overflow = b.overflow;
@@ -87,17 +85,28 @@ public final class SubscribeOptions {
         return durable;
     }
 
-    /** Delivery attempts before a message is dead-lettered or dropped (at least 1). */
+    /**
+     * When a failed delivery is tried again and when it is given up; {@link RetryPolicy#defaults()}
+     * (1 s fixed, 5 deliveries) unless set.
+     */
+    public RetryPolicy retry() {
+        return retry;
+    }
+
+    /** Delivery attempts before a message is dead-lettered or dropped (at least 1): {@code retry().maxDeliveries()}. */
     public int maxDeliveries() {
-        return maxDeliveries;
+        return retry.maxDeliveries();
     }
 
-    /** Wait before a nacked message is delivered again. */
+    /** Wait before the first redelivery of a nacked message, before jitter: {@code retry().initialDelay()}. */
     public Duration redeliveryDelay() {
-        return redeliveryDelay;
+        return retry.initialDelay();
     }
 
-    /** Where a message goes after {@link #maxDeliveries()} failures; null to drop it with a logged error. */
+    /**
+     * Where a message goes after its last failed attempt (or a failure the retry policy does not
+     * retry); null to drop it with a logged error.
+     */
     public String deadLetterTopic() {
         return deadLetterTopic;
     }
@@ -128,8 +137,8 @@ public final class SubscribeOptions {
     @Override
     public String toString() {
         return "SubscribeOptions{queue=" + queue + ", autoAck=" + autoAck + ", concurrency=" + concurrency
-                + ", prefetch=" + prefetch + ", durable=" + durable + ", maxDeliveries=" + maxDeliveries
-                + ", redeliveryDelay=" + redeliveryDelay + ", deadLetterTopic=" + deadLetterTopic
+                + ", prefetch=" + prefetch + ", durable=" + durable + ", retry=" + retry
+                + ", deadLetterTopic=" + deadLetterTopic
                 + ", bufferSize=" + bufferSize + ", overflow=" + overflow + ", blockTimeout=" + blockTimeout
                 + (interceptors.isEmpty() ? "" : ", interceptors=" + interceptors.size()) + "}";
     }
@@ -141,7 +150,8 @@ public final class SubscribeOptions {
         private int concurrency = DEFAULT_CONCURRENCY;
         private int prefetch = DEFAULT_PREFETCH;
         private boolean durable;
-        private int maxDeliveries = DEFAULT_MAX_DELIVERIES;
+        private RetryPolicy.Builder retry = RetryPolicy.builder();
+        private RetryPolicy retryPolicy;
         private Duration redeliveryDelay = DEFAULT_REDELIVERY_DELAY;
         private String deadLetterTopic;
         private int bufferSize = DEFAULT_BUFFER_SIZE;
@@ -158,8 +168,8 @@ public final class SubscribeOptions {
             concurrency = o.concurrency;
             prefetch = o.prefetch;
             durable = o.durable;
-            maxDeliveries = o.maxDeliveries;
-            redeliveryDelay = o.redeliveryDelay;
+            retry = o.retry.toBuilder();
+            redeliveryDelay = o.retry.initialDelay();
             deadLetterTopic = o.deadLetterTopic;
             bufferSize = o.bufferSize;
             overflow = o.overflow;
@@ -193,13 +203,29 @@ public final class SubscribeOptions {
             return this;
         }
 
-        public Builder maxDeliveries(int maxDeliveries) {
-            this.maxDeliveries = maxDeliveries;
+        /**
+         * The retry policy: when a failed delivery is tried again, and when it is given up.
+         * Replaces what {@link #maxDeliveries(int)} and {@link #redeliveryDelay(Duration)} set
+         * before; those called after it change this policy.
+         */
+        public Builder retry(RetryPolicy policy) {
+            this.retry = Objects.requireNonNull(policy, "retry policy must not be null; use RetryPolicy.defaults()").toBuilder();
+            this.redeliveryDelay = policy.initialDelay();
             return this;
         }
 
+        /** Shorthand: the retry policy's maximum number of delivery attempts (at least 1). */
+        public Builder maxDeliveries(int maxDeliveries) {
+            retry.maxDeliveries(maxDeliveries);
+            return this;
+        }
+
+        /** Shorthand: a fixed retry delay (zero or more), keeping the policy's maxDeliveries and nonRetryable types. */
         public Builder redeliveryDelay(Duration delay) {
             this.redeliveryDelay = delay;
+            if (delay != null) {
+                retry.fixed(delay);
+            }
             return this;
         }
 
@@ -249,7 +275,6 @@ public final class SubscribeOptions {
             }
             positive("concurrency", concurrency);
             positive("prefetch", prefetch);
-            positive("maxDeliveries", maxDeliveries);
             positive("bufferSize", bufferSize);
             Objects.requireNonNull(redeliveryDelay, "redeliveryDelay must not be null");
             Objects.requireNonNull(overflow, "overflow must not be null");
@@ -257,6 +282,7 @@ public final class SubscribeOptions {
             if (redeliveryDelay.isNegative()) {
                 throw new IllegalArgumentException("redeliveryDelay must not be negative, was " + redeliveryDelay);
             }
+            retryPolicy = retry.build();
             if (blockTimeout.isNegative()) {
                 throw new IllegalArgumentException("blockTimeout must not be negative, was " + blockTimeout);
             }

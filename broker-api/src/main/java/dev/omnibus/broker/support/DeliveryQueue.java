@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,6 +63,16 @@ public final class DeliveryQueue<T> {
      */
     public DeliveryQueue(String name, int concurrency, int capacity, OverflowPolicy overflow, Duration blockTimeout,
             Consumer<? super T> processor, Consumer<? super T> onDrop) {
+        this(name, concurrency, capacity, overflow, blockTimeout, processor, onDrop, null);
+    }
+
+    /**
+     * As {@link #DeliveryQueue(String, int, int, OverflowPolicy, Duration, Consumer, Consumer)}, with
+     * the workers made by {@code threadFactory} (null: named daemon platform threads), e.g.
+     * {@link dev.omnibus.broker.BrokerOptions#threadFactory()}.
+     */
+    public DeliveryQueue(String name, int concurrency, int capacity, OverflowPolicy overflow, Duration blockTimeout,
+            Consumer<? super T> processor, Consumer<? super T> onDrop, ThreadFactory threadFactory) {
         if (concurrency < 1 || capacity < 1) {
             throw new IllegalArgumentException("concurrency and capacity must be at least 1, were " + concurrency + " and " + capacity);
         }
@@ -73,8 +84,17 @@ public final class DeliveryQueue<T> {
         this.onDrop = Objects.requireNonNull(onDrop);
         boolean batch = concurrency == 1;
         for (int i = 0; i < concurrency; i++) {
-            Thread t = new Thread(() -> work(batch), "omnibus-" + name + "-" + i);
-            t.setDaemon(true);
+            Runnable work = () -> work(batch);
+            Thread t;
+            if (threadFactory == null) {
+                t = new Thread(work, "omnibus-" + name + "-" + i);
+                t.setDaemon(true);
+            } else {
+                t = threadFactory.newThread(work);
+                if (t == null) {
+                    throw new IllegalStateException("the handler thread factory " + threadFactory + " returned no thread for subscription '" + name + "'");
+                }
+            }
             workers.add(t);
         }
         workers.forEach(Thread::start);

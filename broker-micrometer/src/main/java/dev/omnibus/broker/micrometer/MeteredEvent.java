@@ -41,7 +41,7 @@ final class MeteredEvent implements Event {
 
     @Override
     public void nack() {
-        recordNack(false);
+        recordNack(null);
         delegate.nack();
     }
 
@@ -56,10 +56,11 @@ final class MeteredEvent implements Event {
         }
     }
 
-    void recordNack(boolean exception) {
+    /** {@code failure}: what the handler threw, or null for an explicit nack. */
+    void recordNack(Throwable failure) {
         if (settled.compareAndSet(false, true)) {
-            (exception ? meters.nackedByException() : meters.nackedExplicitly()).increment();
-            if (delegate.deliveryAttempt() >= options.maxDeliveries()) {
+            (failure != null ? meters.nackedByException() : meters.nackedExplicitly()).increment();
+            if (!options.retry().retriesAfter(delegate.deliveryAttempt(), failure)) {
                 (options.deadLetterTopic() != null ? meters.deadLettered() : meters.dropped()).increment();
             }
         }

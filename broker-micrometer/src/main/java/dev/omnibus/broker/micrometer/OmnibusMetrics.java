@@ -41,7 +41,7 @@ import java.util.function.Function;
  *   <tr><td>{@value #REDELIVERED}</td><td>counter</td><td></td><td>deliveries with {@code deliveryAttempt() > 1}</td></tr>
  *   <tr><td>{@value #ACKED}</td><td>counter</td><td></td><td>deliveries settled by ack, explicit or auto-ack</td></tr>
  *   <tr><td>{@value #NACKED}</td><td>counter</td><td>reason=exception|nack</td><td>deliveries settled by nack: the chain threw, or {@code nack()} was called</td></tr>
- *   <tr><td>{@value #DEAD_LETTERED}</td><td>counter</td><td>destination=topic|dropped</td><td>nacks on the last attempt ({@code maxDeliveries})</td></tr>
+ *   <tr><td>{@value #DEAD_LETTERED}</td><td>counter</td><td>destination=topic|dropped</td><td>nacks the retry policy gives up on: the last attempt ({@code maxDeliveries}), or a non-retryable failure</td></tr>
  *   <tr><td>{@value #HANDLER_DURATION}</td><td>timer</td><td>outcome=success|failure</td><td>the rest of the chain and the handler, whether it returned or threw</td></tr>
  * </table>
  *
@@ -50,7 +50,7 @@ import java.util.function.Function;
  * {@code ack()}/{@code nack()} (also later, from another thread, with auto-ack off) and the
  * auto-ack outcome (a normal return acks, a throw nacks). The first settlement counts, as in
  * the API. Dead letters are inferred: every backend dead-letters (or, without a
- * {@code deadLetterTopic}, drops with a logged error) a nack on attempt {@code maxDeliveries};
+ * {@code deadLetterTopic}, drops with a logged error) a nack its retry policy does not retry;
  * whether publishing the dead letter itself then succeeded is not visible here (the backend logs
  * it). Messages taken back without settlement (a subscription closing, a connection lost before
  * the ack reached the server) are delivered but neither acked nor nacked. Poison messages of
@@ -138,7 +138,7 @@ public final class OmnibusMetrics implements Instrumentation {
             chain.proceed(metered);
         } catch (Throwable t) {
             sample.stop(m.handlerFailure);
-            metered.recordNack(true);
+            metered.recordNack(t);
             throw t;
         }
         sample.stop(m.handlerSuccess);

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * non-durable group to the named consumer {@link ConsumerNames#group}, removed by the server after
  * the inactive threshold; a broadcast subscription gets its own server-named consumer, deleted when
  * it closes (and by the inactive threshold if the process dies). All start with the messages
- * published after they are created, ack explicitly, and stop after {@code maxDeliveries} attempts;
+ * published after they are created, ack explicitly and redeliver without a server-side limit (the
+ * shared delivery rule gives up after {@code maxDeliveries});
  * a broadcast consumer the server forgot in a restart is re-created right after the last stream
  * sequence its subscription received, so what was published meanwhile still reaches it.
  * A pattern starting with a wildcard cannot be a stream filter here, so its consumer reads the
@@ -86,7 +87,7 @@ final class JetStreamIntake {
                 .ackPolicy(AckPolicy.Explicit)
                 .deliverPolicy(from > 0 ? DeliverPolicy.ByStartSequence : DeliverPolicy.New)
                 .ackWait(settings.ackWait())
-                .maxDeliver(options.maxDeliveries())
+                .maxDeliver(-1) // the shared DeliveryRule gives up after maxDeliveries; the server keeps a message it could not dead-letter
                 .maxAckPending(Math.max(MIN_ACK_PENDING, 4L * options.prefetch()));
         if (from > 0) {
             b.startSequence(from);

@@ -1,23 +1,20 @@
 package dev.omnibus.broker.nats;
 
 import dev.omnibus.broker.BrokerException;
-import dev.omnibus.broker.BufferFullException;
 import dev.omnibus.broker.Handler;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Topics;
 import dev.omnibus.broker.support.AbstractSubscription;
-import dev.omnibus.broker.support.DeadLetters;
-import dev.omnibus.broker.support.DeliveryQueue;
+import dev.omnibus.broker.support.Delivery;
+import dev.omnibus.broker.support.DeliveryRule;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -26,32 +23,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A subscription on NATS. Each has its own jnats {@link Dispatcher}, so a slow or blocked handler
- * never holds up another subscription, and a {@link DeliveryQueue} whose workers run the handler
- * ({@code concurrency} of them; one keeps publish order).
+ * never holds up another subscription; the shared {@link DeliveryRule} hands its deliveries to
+ * {@code concurrency} workers (one keeps publish order) and decides after a failure. The verbs here:
  *
- * <p>Core mode: a (queue) subscription on the topic. A failed delivery is retried in this process
- * after {@code redeliveryDelay} up to {@code maxDeliveries} attempts, then dead-lettered or dropped
- * with an error; core NATS keeps nothing, so a crash loses what was in flight.
+ * <p>Core mode: a (queue) subscription on the topic. A retry happens in this process after the
+ * retry policy's delay; core NATS keeps nothing, so giving back drops (a crash loses what was in
+ * flight), and settling has nothing to tell the server.
  *
  * <p>JetStream mode: a {@link JetStreamIntake} for published messages plus a core subscription on
- * the request subject ({@code <requestPrefix>.<topic>}) for {@code request()} traffic. A failed
- * delivery is nacked with {@code redeliveryDelay}; on the last attempt it is dead-lettered and
- * terminated. Closing hands every delivery not yet handled (or not acked, with manual ack) back to
- * the server at once, so another group member gets it without waiting for the ack wait.
+ * the request subject ({@code <requestPrefix>.<topic>}) for {@code request()} traffic. A retry is a
+ * nak with the policy's delay (the server counts the attempts, so they survive a crash); settling
+ * acks (handled) or terminates (dead-lettered, dropped); giving back naks at once. Closing hands
+ * every delivery not yet handled (or not acked, with manual ack) back to the server only once our
+ * consumer subscription is gone, so that another group member gets it without waiting for the ack wait.
  */
-final class NatsSubscription extends AbstractSubscription {
+final class NatsSubscription extends AbstractSubscription implements DeliveryRule.Backend<io.nats.client.Message> {
     private static final Logger LOG = LoggerFactory.getLogger(NatsSubscription.class);
     private static final Duration RESUME_RETRY = Duration.ofSeconds(1);
     private static final Duration DRAIN_FLOOR = Duration.ofMillis(100);
 
     private final NatsBroker broker;
-    private final Handler handler;
-    private final boolean autoAck;
     private final String name;
     private final String coreSubject;
     private final int corePrefixLength;
-    private final DeliveryQueue<NatsDelivery> queue;
-    private final Set<NatsDelivery> unacked;
+    private final DeliveryRule<io.nats.client.Message> rule;
     private volatile Dispatcher dispatcher;
     private volatile io.nats.client.Subscription coreSubscription;
     private volatile JetStreamIntake jetStream;
@@ -63,15 +58,11 @@ final class NatsSubscription extends AbstractSubscription {
     NatsSubscription(NatsBroker broker, String pattern, Handler handler, SubscribeOptions options) {
         super(broker, pattern, options);
         this.broker = broker;
-        this.handler = handler;
-        this.autoAck = options.autoAck();
-        this.unacked = autoAck ? null : ConcurrentHashMap.newKeySet();
         this.name = pattern + (options.queue() != null ? "@" + options.queue() : "");
         String prefix = broker.requestPrefix();
         this.coreSubject = prefix == null ? pattern : prefix + "." + pattern;
         this.corePrefixLength = prefix == null ? 0 : prefix.length() + 1;
-        this.queue = new DeliveryQueue<>(name, options.concurrency(), options.bufferSize(), options.overflow(),
-                options.blockTimeout(), this::process, this::dropped);
+        this.rule = new DeliveryRule<>(broker, name, handler, options, options.bufferSize(), this);
     }
 
     /** Subscribes at the server; returns once the server has registered the interest. */
@@ -135,19 +126,12 @@ final class NatsSubscription extends AbstractSubscription {
         }
         String topic = msg.getSubject().substring(corePrefixLength);
         Message m = NatsWire.fromNats(msg, msg.getReplyTo());
-        offer(new NatsDelivery(this, topic, m, 1, null));
+        rule.offer(topic, m, 1, null);
     }
 
     private void onJetStreamMessage(io.nats.client.Message msg) {
         if (stopping) {
-            // a nak now could bring the message straight back to our still-pending pull request
-            synchronized (stragglers) {
-                if (!released) {
-                    stragglers.add(msg);
-                    return;
-                }
-            }
-            msg.nak();
+            nakOnceReleased(msg);
             return;
         }
         String topic = msg.getSubject();
@@ -157,105 +141,62 @@ final class NatsSubscription extends AbstractSubscription {
             return;
         }
         int attempt = (int) Math.min(Integer.MAX_VALUE, msg.metaData().deliveredCount());
-        offer(new NatsDelivery(this, topic, NatsWire.fromNats(msg, null), attempt, msg));
+        rule.offer(topic, NatsWire.fromNats(msg, null), attempt, msg);
     }
 
-    private void offer(NatsDelivery d) {
-        try {
-            if (!queue.offer(d)) {
-                handBack(d);
-            }
-        } catch (BufferFullException e) {
-            // DeliveryQueue already warned about the slow consumer
-            handBack(d);
-        }
-    }
-
-    private void process(NatsDelivery d) {
-        if (unacked != null && d.jetStreamMessage() != null) {
-            unacked.add(d);
-        }
-        d.handleWith(handler, autoAck);
-    }
-
-    void settled(NatsDelivery d) {
-        if (unacked != null) {
-            unacked.remove(d);
-        }
-    }
-
-    void failed(NatsDelivery d, Throwable cause) {
-        settled(d);
-        SubscribeOptions o = options();
-        io.nats.client.Message js = d.jetStreamMessage();
-        boolean last = d.deliveryAttempt() >= o.maxDeliveries();
-        if (js != null) {
-            if (!last) {
-                nak(js, o.redeliveryDelay());
-            } else if (deadLetter(d, cause)) {
-                js.term();
-            } else {
-                nak(js, o.redeliveryDelay());
-            }
-            return;
-        }
-        if (last) {
-            deadLetter(d, cause);
-            return;
-        }
-        Runnable retry = () -> {
-            if (isActive()) {
-                offer(new NatsDelivery(this, d.topic(), d.message(), d.deliveryAttempt() + 1, null));
-            }
-        };
-        try {
-            broker.timer().schedule(retry, o.redeliveryDelay().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            LOG.warn("Message {} on '{}' not redelivered: the broker is disconnecting", d.message().id(), d.topic());
-        }
-    }
-
-    /** True if the message left this subscription for good: dead-lettered, or dropped for lack of a topic. */
-    private boolean deadLetter(NatsDelivery d, Throwable cause) {
-        String dlt = options().deadLetterTopic();
-        if (dlt == null) {
-            LOG.error("Dropping message {} from topic '{}' after {} failed attempts (no deadLetterTopic set): {}",
-                    d.message().id(), d.topic(), d.deliveryAttempt(), DeadLetters.reason(cause));
-            return true;
-        }
-        try {
-            broker.send(dlt, DeadLetters.of(d.message(), d.topic(), d.deliveryAttempt(), cause));
-            return true;
-        } catch (RuntimeException e) {
-            LOG.error("Could not dead-letter message {} from topic '{}' to '{}': {}", d.message().id(), d.topic(), dlt, e.toString());
-            return false;
-        }
-    }
-
-    void reply(String replyTo, Message reply) {
-        broker.sendReply(replyTo, reply);
-    }
-
-    private static void nak(io.nats.client.Message js, Duration delay) {
-        if (delay.isZero()) {
+    @Override
+    public void redeliver(Delivery<io.nats.client.Message> d, Duration delay) {
+        io.nats.client.Message js = d.handle();
+        if (js == null) {
+            rule.retryLater(d, delay, broker.timer());
+        } else if (delay.isZero()) {
             js.nak();
         } else {
             js.nakWithDelay(delay);
         }
     }
 
-    private void dropped(NatsDelivery d) {
-        handBack(d);
+    @Override
+    public void settle(Delivery<io.nats.client.Message> d, DeliveryRule.Outcome outcome) {
+        io.nats.client.Message js = d.handle();
+        if (js != null) {
+            if (outcome == DeliveryRule.Outcome.HANDLED) {
+                js.ack();
+            } else {
+                js.term();
+            }
+        }
     }
 
-    /** A delivery this subscription will not handle: JetStream gets it back at once; core NATS cannot take it. */
-    private void handBack(NatsDelivery d) {
-        io.nats.client.Message js = d.jetStreamMessage();
-        if (js != null) {
-            js.nak();
-        } else {
+    /** JetStream gets it back at once (once our consumer subscription is gone, when closing); core NATS cannot take it. */
+    @Override
+    public void giveBack(Delivery<io.nats.client.Message> d, boolean started) {
+        io.nats.client.Message js = d.handle();
+        if (js == null) {
             LOG.debug("Message {} on '{}' dropped: subscription '{}' stopped or its buffer was full", d.message().id(), d.topic(), name);
+            return;
         }
+        if (stopping) {
+            nakOnceReleased(js);
+        } else {
+            js.nak();
+        }
+    }
+
+    /** A nak now could bring the message straight back to our still-pending pull request: wait for {@link #releaseNow}. */
+    private void nakOnceReleased(io.nats.client.Message js) {
+        synchronized (stragglers) {
+            if (!released) {
+                stragglers.add(js);
+                return;
+            }
+        }
+        js.nak();
+    }
+
+    @Override
+    public void reply(String replyTo, Message reply) {
+        broker.sendReply(replyTo, reply);
     }
 
     @Override
@@ -279,19 +220,11 @@ final class NatsSubscription extends AbstractSubscription {
     @Override
     protected void doClose(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<NatsDelivery> left = new java.util.ArrayList<>(queue.close(timeout));
-        if (unacked != null) {
-            for (NatsDelivery d : unacked) {
-                if (d.takeBack()) {
-                    left.add(d);
-                }
-            }
-            unacked.clear();
-        }
-        // hand back only after our consumer subscription is gone, so the server gives them to another member
-        // the drain is one round trip; it gets what the handlers left of the timeout, but never less than that
+        // what the rule gives back waits in stragglers until our consumer subscription is gone, so the server
+        // gives it to another member; the drain is one round trip, it gets what the handlers left of the
+        // timeout, but never less than that
+        rule.close(timeout);
         releaseNow(Duration.ofNanos(Math.max(DRAIN_FLOOR.toNanos(), deadline - System.nanoTime())));
-        left.forEach(this::handBack);
     }
 
     /** Unsubscribes at the server, then lets what it had already sent reach the handlers, within {@code timeout}. */
@@ -344,8 +277,8 @@ final class NatsSubscription extends AbstractSubscription {
                 LOG.debug("Closing the dispatcher of '{}' failed: {}", name, e.toString());
             }
         }
-        if (queue != null) {
-            queue.close(Duration.ZERO).forEach(this::handBack);
+        if (rule != null) {
+            rule.close(Duration.ZERO);
         }
     }
 }

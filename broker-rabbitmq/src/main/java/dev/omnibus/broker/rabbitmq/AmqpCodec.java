@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
  * from those properties when a foreign publisher sets only them.
  */
 final class AmqpCodec {
+    /** The quorum queue's count of earlier deliveries of a message. */
+    static final String DELIVERY_COUNT = "x-delivery-count";
+
     private static final Logger LOG = LoggerFactory.getLogger(AmqpCodec.class);
     private static final int PERSISTENT = 2;
     private static final int TRANSIENT = 1;
@@ -37,12 +40,26 @@ final class AmqpCodec {
                 .build();
     }
 
+    /**
+     * The delivery attempt (1 = first): a quorum queue's {@code x-delivery-count} (earlier deliveries,
+     * kept by the server across consumer crashes) plus one; elsewhere 2 for a redelivery, which
+     * is all a classic queue says.
+     */
+    static int attempt(com.rabbitmq.client.Envelope envelope, AMQP.BasicProperties p) {
+        Map<String, Object> table = p.getHeaders();
+        Object count = table == null ? null : table.get(DELIVERY_COUNT);
+        if (count instanceof Number n) {
+            return (int) Math.min(Integer.MAX_VALUE - 1, Math.max(0, n.longValue())) + 1;
+        }
+        return envelope.isRedeliver() ? 2 : 1;
+    }
+
     static Message message(AMQP.BasicProperties p, byte[] body) {
         Map<String, String> h = new LinkedHashMap<>();
         Map<String, Object> table = p.getHeaders();
         if (table != null) {
             for (Map.Entry<String, Object> e : table.entrySet()) {
-                if (e.getValue() != null) {
+                if (e.getValue() != null && !DELIVERY_COUNT.equals(e.getKey())) {
                     h.put(e.getKey(), text(e.getValue()));
                 }
             }

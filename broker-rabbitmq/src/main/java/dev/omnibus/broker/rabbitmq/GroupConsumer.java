@@ -18,28 +18,28 @@ import org.slf4j.LoggerFactory;
 final class GroupConsumer extends DefaultConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(GroupConsumer.class);
 
-    private final RabbitMqBroker broker;
+    private final Session session;
     private final RabbitMqSubscription subscription;
     private final String queue;
     private volatile String tag;
 
-    private GroupConsumer(Channel channel, RabbitMqBroker broker, RabbitMqSubscription subscription, String queue) {
+    private GroupConsumer(Channel channel, Session session, RabbitMqSubscription subscription, String queue) {
         super(channel);
-        this.broker = broker;
+        this.session = session;
         this.subscription = subscription;
         this.queue = queue;
     }
 
     /** Declares and binds the group queue (if needed) and starts consuming from it. */
-    static GroupConsumer start(RabbitMqBroker broker, RabbitMqSubscription s) throws IOException {
-        StaticTopology topology = broker.topology();
+    static GroupConsumer start(Session session, RabbitMqSubscription s) throws IOException {
+        StaticTopology topology = session.topology;
         String queue = topology.joinGroup(s.queue(), s.topic(), s.options().durable());
         Channel ch = null;
         try {
-            ch = broker.connection().createChannel();
+            ch = session.connection.createChannel();
             ch.basicQos(s.options().prefetch());
-            GroupConsumer c = new GroupConsumer(ch, broker, s, queue);
-            c.tag = ch.basicConsume(queue, false, broker.consumerTag(), c);
+            GroupConsumer c = new GroupConsumer(ch, session, s, queue);
+            c.tag = ch.basicConsume(queue, false, session.consumerTag(), c);
             return c;
         } catch (IOException | RuntimeException e) {
             topology.leaveGroup(queue);
@@ -60,7 +60,7 @@ final class GroupConsumer extends DefaultConsumer {
             return;
         }
         try {
-            subscription.offer(topic, AmqpCodec.message(properties, body), envelope.isRedeliver() ? 2 : 1, origin);
+            subscription.offer(topic, AmqpCodec.message(properties, body), AmqpCodec.attempt(envelope, properties), origin);
         } catch (RuntimeException e) {
             LOG.error("Rejecting undecodable message on queue '{}' (topic '{}'): {}", queue, topic, e.toString());
             try {
@@ -99,7 +99,7 @@ final class GroupConsumer extends DefaultConsumer {
     /** Closes the channel (RabbitMQ requeues what is still unacked) and leaves the group. */
     void close() {
         closeQuietly(getChannel());
-        broker.topology().leaveGroup(queue);
+        session.topology.leaveGroup(queue);
     }
 
     private static void closeQuietly(Channel ch) {

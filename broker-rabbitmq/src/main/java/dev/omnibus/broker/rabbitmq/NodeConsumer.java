@@ -98,7 +98,7 @@ final class NodeConsumer {
             }
             return;
         }
-        int attempt = envelope.isRedeliver() ? 2 : 1;
+        int attempt = AmqpCodec.attempt(envelope, properties);
         for (RabbitMqSubscription s : subs) {
             s.offer(topic, message, attempt, origin);
         }

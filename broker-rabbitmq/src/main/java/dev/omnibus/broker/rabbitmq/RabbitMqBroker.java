@@ -5,7 +5,6 @@ import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.PossibleAuthenticationFailureException;
-import com.rabbitmq.client.Recoverable;
 import dev.omnibus.broker.BrokerException;
 import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Capability;
@@ -18,20 +17,13 @@ import dev.omnibus.broker.RequestException;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.support.AbstractBroker;
 import dev.omnibus.broker.support.AbstractSubscription;
-import dev.omnibus.broker.support.PendingRequests;
 import dev.omnibus.broker.support.Redaction;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The RabbitMQ broker: one durable topic exchange, static named queues (see {@link StaticTopology}
@@ -51,8 +43,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * on amqp-client's.
  */
 public final class RabbitMqBroker extends AbstractBroker {
-    private static final AtomicLong CONSUMERS = new AtomicLong();
-
     private volatile Session session;
 
     RabbitMqBroker(BrokerOptions options) {
@@ -134,7 +124,7 @@ public final class RabbitMqBroker extends AbstractBroker {
         String what = "subscribe to '" + topic + "'" + (options.queue() != null ? " in group '" + options.queue() + "'" : "");
         s.awaitOpen(what);
         int prefetch = options.queue() == null ? s.settings.nodePrefetch : options.prefetch();
-        RabbitMqSubscription sub = new RabbitMqSubscription(this, topic, handler, options, prefetch);
+        RabbitMqSubscription sub = new RabbitMqSubscription(this, s, topic, handler, options, prefetch);
         try {
             sub.start();
         } catch (IOException | RuntimeException e) {
@@ -164,42 +154,6 @@ public final class RabbitMqBroker extends AbstractBroker {
         return reply;
     }
 
-    // ------------------------------------------------------------ for the subscriptions
-
-    StaticTopology topology() {
-        return session().topology;
-    }
-
-    Connection connection() {
-        return session().connection;
-    }
-
-    NodeConsumer nodeConsumer() {
-        return session().node;
-    }
-
-    ScheduledExecutorService timer() {
-        return session().timer;
-    }
-
-    String consumerTag() {
-        return "omnibus." + options().nodeId() + "." + CONSUMERS.incrementAndGet();
-    }
-
-    CompletableFuture<Void> publishTo(String topic, Message message) {
-        Session s = session;
-        if (s == null) {
-            return CompletableFuture.failedFuture(notConnected("publish to '" + topic + "'"));
-        }
-        return s.publisher.send(s.topology.exchange, topic, topic, message, false);
-    }
-
-    /** Sends a reply straight to the requester's reply queue through the default exchange. */
-    void sendReply(String replyTo, Message reply) {
-        Session s = session();
-        s.publisher.sendAndWait("", replyTo, "reply queue '" + replyTo + "'", reply, false);
-    }
-
     /** For health(): the connection dropped (or was closed by us, which health ignores while disconnecting). */
     void connectionLost(Throwable cause) {
         reportConnectionLost(cause);
@@ -217,7 +171,7 @@ public final class RabbitMqBroker extends AbstractBroker {
         return s;
     }
 
-    private void onReturn(int code, String text, String exchange, String routingKey, AMQP.BasicProperties props) {
+    void onReturn(int code, String text, String exchange, String routingKey, AMQP.BasicProperties props) {
         Session s = session;
         String correlationId = props.getCorrelationId();
         if (s != null && correlationId != null) {
@@ -241,102 +195,5 @@ public final class RabbitMqBroker extends AbstractBroker {
                     + "; check that RabbitMQ runs there and the address is right";
         }
         return new ConnectionException(msg, e);
-    }
-
-    /** Everything that lives as long as one connection. */
-    private static final class Session {
-        final ConnectionSettings settings;
-        final Connection connection;
-        final StaticTopology topology;
-        final String address;
-        final ConnectionGate gate;
-        final ScheduledExecutorService timer;
-        final ExecutorService retries;
-        final PendingRequests pending;
-        ChannelPool pool;
-        Publisher publisher;
-        NodeConsumer node;
-
-        Session(ConnectionSettings settings, Connection connection, StaticTopology topology, String address) {
-            this.settings = settings;
-            this.connection = connection;
-            this.topology = topology;
-            this.address = address;
-            this.gate = new ConnectionGate(address);
-            String node = settings.options.nodeId();
-            ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("omnibus-rabbitmq-timer-" + node));
-            // every publish and request arms a timeout that is almost always cancelled: do not let them pile up
-            t.setRemoveOnCancelPolicy(true);
-            this.timer = t;
-            this.retries = Executors.newCachedThreadPool(daemon("omnibus-rabbitmq-publish-" + node));
-            this.pending = new PendingRequests(timer);
-        }
-
-        void start(RabbitMqBroker broker) throws IOException {
-            connection.addShutdownListener(gate);
-            ((Recoverable) connection).addRecoveryListener(gate);
-            connection.addShutdownListener(cause -> broker.connectionLost(cause));
-            ((Recoverable) connection).addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
-                @Override
-                public void handleRecovery(Recoverable recoverable) {
-                    broker.connectionRestored();
-                }
-
-                @Override
-                public void handleRecoveryStarted(Recoverable recoverable) {
-                    // the shutdown listener already reported the loss
-                }
-            });
-            topology.declareBase(connection);
-            pool = new ChannelPool(connection, settings.publishChannels,
-                    (code, text, exchange, key, props, body) -> broker.onReturn(code, text, exchange, key, props));
-            publisher = new Publisher(pool, gate, timer, retries, settings, address);
-            node = new NodeConsumer(topology, pending);
-            node.start(connection, settings.nodePrefetch, broker.consumerTag(), broker.consumerTag());
-        }
-
-        void awaitOpen(String what) {
-            try {
-                if (!gate.await(System.nanoTime() + settings.options.publishTimeout().toNanos())) {
-                    throw new BrokerException("cannot " + what + ": the connection to RabbitMQ at " + address
-                            + " is down and did not recover within " + settings.options.publishTimeout());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new BrokerException("interrupted while waiting to " + what);
-            }
-        }
-
-        void close(Duration timeout) {
-            gate.close(new NotConnectedException("the rabbitmq broker at " + address + " disconnected"));
-            if (node != null) {
-                node.close();
-            }
-            pending.failAll(new NotConnectedException("request abandoned: the rabbitmq broker at " + address + " disconnected"));
-            if (pool != null) {
-                pool.close();
-            }
-            topology.close();
-            try {
-                if (connection.isOpen()) {
-                    connection.close((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-                } else {
-                    connection.abort();
-                }
-            } catch (IOException | RuntimeException e) {
-                // already closed or closing: nothing left to release
-            }
-            timer.shutdownNow();
-            retries.shutdownNow();
-        }
-
-        private static ThreadFactory daemon(String name) {
-            AtomicLong n = new AtomicLong();
-            return r -> {
-                Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-        }
     }
 }

@@ -1,0 +1,135 @@
+package dev.omnibus.broker.rabbitmq;
+
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.Recoverable;
+import dev.omnibus.broker.BrokerException;
+import dev.omnibus.broker.Message;
+import dev.omnibus.broker.NotConnectedException;
+import dev.omnibus.broker.support.PendingRequests;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Everything that lives as long as one connection: the connection, the topology, the publisher, the
+ * node consumer and the timer. Subscriptions get the session they were made on, so they never ask
+ * their broker for it.
+ */
+final class Session {
+    private static final AtomicLong CONSUMERS = new AtomicLong();
+
+    final ConnectionSettings settings;
+    final Connection connection;
+    final StaticTopology topology;
+    final String address;
+    final ConnectionGate gate;
+    final ScheduledExecutorService timer;
+    final ExecutorService retries;
+    final PendingRequests pending;
+    ChannelPool pool;
+    Publisher publisher;
+    NodeConsumer node;
+
+    Session(ConnectionSettings settings, Connection connection, StaticTopology topology, String address) {
+        this.settings = settings;
+        this.connection = connection;
+        this.topology = topology;
+        this.address = address;
+        this.gate = new ConnectionGate(address);
+        String node = settings.options.nodeId();
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("omnibus-rabbitmq-timer-" + node));
+        // every publish and request arms a timeout that is almost always cancelled: do not let them pile up
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+        this.retries = Executors.newCachedThreadPool(daemon("omnibus-rabbitmq-publish-" + node));
+        this.pending = new PendingRequests(timer);
+    }
+
+    /** A consumer tag unique in this JVM, naming the node. */
+    String consumerTag() {
+        return "omnibus." + settings.options.nodeId() + "." + CONSUMERS.incrementAndGet();
+    }
+
+    /** Publishes (confirmed) to the exchange. */
+    CompletableFuture<Void> publish(String topic, Message message) {
+        return publisher.send(topology.exchange, topic, topic, message, false);
+    }
+
+    /** Sends a reply straight to the requester's reply queue through the default exchange. */
+    void sendReply(String replyTo, Message reply) {
+        publisher.sendAndWait("", replyTo, "reply queue '" + replyTo + "'", reply, false);
+    }
+
+    void start(RabbitMqBroker broker) throws IOException {
+        connection.addShutdownListener(gate);
+        ((Recoverable) connection).addRecoveryListener(gate);
+        connection.addShutdownListener(cause -> broker.connectionLost(cause));
+        ((Recoverable) connection).addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
+            @Override
+            public void handleRecovery(Recoverable recoverable) {
+                broker.connectionRestored();
+            }
+
+            @Override
+            public void handleRecoveryStarted(Recoverable recoverable) {
+                // the shutdown listener already reported the loss
+            }
+        });
+        topology.declareBase(connection);
+        pool = new ChannelPool(connection, settings.publishChannels,
+                (code, text, exchange, key, props, body) -> broker.onReturn(code, text, exchange, key, props));
+        publisher = new Publisher(pool, gate, timer, retries, settings, address);
+        node = new NodeConsumer(topology, pending);
+        node.start(connection, settings.nodePrefetch, consumerTag(), consumerTag());
+    }
+
+    void awaitOpen(String what) {
+        try {
+            if (!gate.await(System.nanoTime() + settings.options.publishTimeout().toNanos())) {
+                throw new BrokerException("cannot " + what + ": the connection to RabbitMQ at " + address
+                        + " is down and did not recover within " + settings.options.publishTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException("interrupted while waiting to " + what);
+        }
+    }
+
+    void close(Duration timeout) {
+        gate.close(new NotConnectedException("the rabbitmq broker at " + address + " disconnected"));
+        if (node != null) {
+            node.close();
+        }
+        pending.failAll(new NotConnectedException("request abandoned: the rabbitmq broker at " + address + " disconnected"));
+        if (pool != null) {
+            pool.close();
+        }
+        topology.close();
+        try {
+            if (connection.isOpen()) {
+                connection.close((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+            } else {
+                connection.abort();
+            }
+        } catch (IOException | RuntimeException e) {
+            // already closed or closing: nothing left to release
+        }
+        timer.shutdownNow();
+        retries.shutdownNow();
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicLong n = new AtomicLong();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
