@@ -54,9 +54,11 @@ public final class PropertiesReadme {
             Path target = Path.of("target", readme.getFileName() + ".expected");
             Files.createDirectories(target.getParent());
             Files.writeString(target, expected, StandardCharsets.UTF_8);
+            String module = Path.of("").toAbsolutePath().getFileName().toString();
             assertThat(actual).as("the properties table of %s differs from the declarations; copy %s over it, or run"
-                            + " mvn -pl <this module> test -Dtest=%s -D%s=true", readme.toAbsolutePath().normalize(),
-                    target.toAbsolutePath(), test.getSimpleName(), UPDATE_PROPERTY).isEqualTo(expected);
+                            + " mvn -pl %s -am test -Dtest=%s -Dsurefire.failIfNoSpecifiedTests=false -D%s=true",
+                    readme.toAbsolutePath().normalize(), target.toAbsolutePath(), module, test.getSimpleName(), UPDATE_PROPERTY)
+                    .isEqualTo(expected);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
