@@ -1,5 +1,6 @@
 package dev.omnibus.broker;
 
+import dev.omnibus.broker.spi.BackendProperty;
 import dev.omnibus.broker.support.Redaction;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,9 @@ import javax.net.ssl.SSLContext;
  *
  * <p>Backend properties come from {@link Builder#property(String, String)} and from the query
  * parameters of the first URL ({@code nats://host:4222?jetstream=true}); explicit properties
- * win over URL parameters.
+ * win over URL parameters. Which names a backend takes, and which URL schemes go together, its
+ * provider declares ({@link dev.omnibus.broker.spi.BrokerProvider}); {@link Brokers#create(BrokerOptions)}
+ * checks both.
  */
 public final class BrokerOptions {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -154,49 +157,21 @@ public final class BrokerOptions {
 
     /** A boolean backend property; anything but true/false is an IllegalArgumentException. */
     public boolean booleanProperty(String name, boolean defaultValue) {
-        String v = properties.get(name);
-        if (v == null || v.isEmpty()) {
-            return defaultValue;
-        }
-        if (v.equalsIgnoreCase("true")) {
-            return true;
-        }
-        if (v.equalsIgnoreCase("false")) {
-            return false;
-        }
-        throw new IllegalArgumentException("property '" + name + "' must be true or false, was '" + v + "'");
+        return BackendProperty.ofBoolean(name, defaultValue, "").value(this);
     }
 
     /** An integer backend property within [min, max]; anything else is an IllegalArgumentException. */
     public long longProperty(String name, long defaultValue, long min, long max) {
         String v = properties.get(name);
         if (v == null || v.isEmpty()) {
-            return defaultValue;
+            return defaultValue; // a default outside [min, max] is the caller's business, as before
         }
-        long n;
-        try {
-            n = Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("property '" + name + "' must be a whole number, was '" + v + "'");
-        }
-        if (n < min || n > max) {
-            throw new IllegalArgumentException("property '" + name + "' must be between " + min + " and " + max + ", was " + n);
-        }
-        return n;
+        return BackendProperty.ofLong(name, min, min, max, "").parse(v);
     }
 
     /** A duration backend property in ISO-8601 ({@code PT2S}) or milliseconds ({@code 2000}). */
     public Duration durationProperty(String name, Duration defaultValue) {
-        String v = properties.get(name);
-        if (v == null || v.isEmpty()) {
-            return defaultValue;
-        }
-        try {
-            return v.chars().allMatch(Character::isDigit) ? Duration.ofMillis(Long.parseLong(v)) : Duration.parse(v);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("property '" + name
-                    + "' must be milliseconds (2000) or an ISO-8601 duration (PT2S), was '" + v + "'");
-        }
+        return BackendProperty.ofDuration(name, defaultValue, "").value(this);
     }
 
     /**
@@ -410,13 +385,8 @@ public final class BrokerOptions {
             if (urls.isEmpty()) {
                 throw new IllegalArgumentException("a broker URL is required, e.g. memory:, nats://127.0.0.1:4222 or amqp://127.0.0.1:5672");
             }
-            String scheme = schemeOf(urls.get(0));
-            for (String u : urls) {
-                if (!schemeOf(u).equals(scheme) && !(isTlsVariant(scheme, schemeOf(u)))) {
-                    throw new IllegalArgumentException("all URLs of one broker must use one scheme, got '"
-                            + Redaction.url(urls.get(0)) + "' and '" + Redaction.url(u) + "'");
-                }
-            }
+            // which schemes belong together is the providers' business: Brokers.create checks it
+            urls.forEach(BrokerOptions::schemeOf);
             timeout("connectTimeout", connectTimeout);
             timeout("publishTimeout", publishTimeout);
             timeout("shutdownTimeout", shutdownTimeout);
@@ -427,10 +397,6 @@ public final class BrokerOptions {
             Map<String, String> merged = queryOf(urls.get(0));
             merged.putAll(properties);
             return new BrokerOptions(this, Collections.unmodifiableMap(merged));
-        }
-
-        private static boolean isTlsVariant(String a, String b) {
-            return (a + b).equals("natstls") || (a + b).equals("tlsnats") || (a + b).equals("amqpamqps") || (a + b).equals("amqpsamqp");
         }
 
         private static void timeout(String name, Duration d) {

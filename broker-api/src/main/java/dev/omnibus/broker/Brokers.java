@@ -1,6 +1,8 @@
 package dev.omnibus.broker;
 
+import dev.omnibus.broker.spi.BackendProperty;
 import dev.omnibus.broker.spi.BrokerProvider;
+import dev.omnibus.broker.spi.PropertySet;
 import dev.omnibus.broker.support.Redaction;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,10 +35,27 @@ public final class Brokers {
         return create(BrokerOptions.of(url));
     }
 
-    /** A new disconnected broker for {@code options}, chosen by the scheme of its first URL. */
+    /**
+     * A new disconnected broker for {@code options}, chosen by the scheme of its first URL. Every
+     * other URL must belong to the same provider, and every property must be one the provider
+     * declares ({@link BrokerProvider#properties()}); otherwise an IllegalArgumentException says which.
+     */
     public static Broker create(BrokerOptions options) {
         Objects.requireNonNull(options, "options must not be null");
-        return provider(options.scheme(), options.redactedUrls()).create(options);
+        BrokerProvider p = provider(options.scheme(), options.redactedUrls());
+        for (String url : options.urls()) {
+            String scheme = BrokerOptions.schemeOf(url);
+            if (!p.schemes().contains(scheme)) {
+                BrokerProvider other = provider(scheme, url);
+                throw new IllegalArgumentException("all URLs of one broker must belong to one backend, got '"
+                        + Redaction.url(options.url()) + "' (" + p.name() + ") and '" + Redaction.url(url) + "' (" + other.name() + ")");
+            }
+        }
+        List<BackendProperty<?>> declared = p.properties();
+        if (!declared.isEmpty()) {
+            PropertySet.of(declared).check(options, p.name());
+        }
+        return p.create(options);
     }
 
     /** A new disconnected broker configured from the environment; see the class description. */

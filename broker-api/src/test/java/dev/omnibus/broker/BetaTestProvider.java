@@ -1,11 +1,20 @@
 package dev.omnibus.broker;
 
+import dev.omnibus.broker.spi.BackendProperty;
 import dev.omnibus.broker.spi.BrokerProvider;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
-/** Test-only provider "beta" for schemes beta and betas; registered in src/test/resources/META-INF/services. */
+/**
+ * Test-only provider "beta" for schemes beta and betas, declaring properties {@code flavour} and
+ * {@code depth} (alpha declares none); registered in src/test/resources/META-INF/services.
+ */
 public final class BetaTestProvider implements BrokerProvider {
+    static final List<BackendProperty<?>> PROPERTIES = List.of(
+            BackendProperty.ofString("flavour", "plain", "what it tastes of"),
+            BackendProperty.ofInt("depth", 1, 1, 9, "how deep"));
+
     @Override
     public String name() {
         return "beta";
@@ -14,6 +23,11 @@ public final class BetaTestProvider implements BrokerProvider {
     @Override
     public Set<String> schemes() {
         return Set.of("beta", "betas");
+    }
+
+    @Override
+    public List<BackendProperty<?>> properties() {
+        return PROPERTIES;
     }
 
     @Override

@@ -115,4 +115,36 @@ class BrokersTest {
         assertThatThrownBy(Brokers::fromEnvironment)
                 .isInstanceOf(ProviderNotFoundException.class).hasMessageContaining("scheme 'gamma'");
     }
+
+    @Test
+    @DisplayName("an undeclared property fails at create naming it, the broker (password masked), the likely name and every valid one")
+    void unknownProperty() {
+        assertThatThrownBy(() -> Brokers.create("beta://user:topsecret@host:2?flavor=sweet"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown property 'flavor' for the beta broker at beta://user:***@host:2?flavor=sweet;"
+                        + " did you mean 'flavour'?; valid names: depth, flavour");
+        assertThatThrownBy(() -> Brokers.create(BrokerOptions.builder().url("beta://host").property("colour", "x").build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown property 'colour' for the beta broker at beta://host; valid names: depth, flavour");
+        assertThat(Brokers.create("beta://host?flavour=sweet&depth=3").options().properties()).containsKeys("flavour", "depth");
+    }
+
+    @Test
+    @DisplayName("a provider that declares no properties (the SPI default) gets every property unchecked")
+    void undeclaredPropertiesUnchecked() {
+        assertThat(new AlphaTestProvider().properties()).isEmpty();
+        assertThat(Brokers.create("alpha://host?anything=goes").options().property("anything", null)).isEqualTo("goes");
+    }
+
+    @Test
+    @DisplayName("every URL must belong to the provider of the first: its other schemes are fine, another provider's are not")
+    void urlsOfOneProvider() {
+        assertThat(Brokers.create("beta://a:1,betas://b:2").options().urls()).hasSize(2);
+        assertThatThrownBy(() -> Brokers.create("beta://u:pw1@a:1,alpha://u:pw2@b:2"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("all URLs of one broker must belong to one backend, got 'beta://u:***@a:1' (beta)"
+                        + " and 'alpha://u:***@b:2' (alpha)");
+        assertThatThrownBy(() -> Brokers.create("beta://a:1,gamma://b:2"))
+                .isInstanceOf(ProviderNotFoundException.class).hasMessageContaining("scheme 'gamma'");
+    }
 }

@@ -36,6 +36,25 @@ class OmnibusCliTest extends CapturedStdout {
     }
 
     @Test
+    @DisplayName("providers --verbose adds each backend's declared properties with rule, default and meaning")
+    void providersVerbose() {
+        assertThat(run("providers", "--verbose")).isZero();
+        String nats = out().substring(out().indexOf("nats "), out().indexOf("rabbitmq "));
+        assertThat(nats).contains("properties (URL query parameters or BrokerOptions.property):")
+                .contains("jetstream = true or false (default `false`)")
+                .contains("replicas = a whole number from 1 to 5 (default `1`)")
+                .contains("credentials = any text (default none)")
+                .contains("maxAge = milliseconds (2000) or an ISO-8601 duration (PT2S); must not be negative");
+        assertThat(out().substring(out().indexOf("memory "), out().indexOf("nats ")))
+                .contains("overflow = one of block, drop_oldest, drop_newest, fail (default `block`)");
+        assertThat(out().substring(out().indexOf("rabbitmq "))).contains("exchange = must be 1 to 127 letters")
+                .contains("the topic exchange; also the prefix of every queue name");
+        stdout.reset();
+        assertThat(run("providers")).isZero();
+        assertThat(out()).doesNotContain("jetstream");
+    }
+
+    @Test
     @DisplayName("an unknown scheme is one readable line on stderr with exit code 1, no stack trace")
     void unknownScheme() {
         assertThat(run("pub", "--broker", "bogus://user:hunter2@host", "a.b", "x")).isEqualTo(1);

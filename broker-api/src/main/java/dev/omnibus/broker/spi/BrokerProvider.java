@@ -2,6 +2,7 @@ package dev.omnibus.broker.spi;
 
 import dev.omnibus.broker.Broker;
 import dev.omnibus.broker.BrokerOptions;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -19,6 +20,16 @@ public interface BrokerProvider {
 
     /** The URL used when this is the only provider and no URL is configured. */
     String defaultUrl();
+
+    /**
+     * The backend properties this provider understands, declared once (see {@link BackendProperty}).
+     * When the list is not empty, {@link dev.omnibus.broker.Brokers#create(BrokerOptions)} refuses
+     * any other property name before calling {@link #create}; the default, an empty list, means
+     * "not declared" and nothing is checked, so providers written before this method keep working.
+     */
+    default List<BackendProperty<?>> properties() {
+        return List.of();
+    }
 
     /** A new, disconnected broker. Must not do I/O. Invalid options are an IllegalArgumentException. */
     Broker create(BrokerOptions options);

@@ -7,7 +7,6 @@ import dev.omnibus.broker.Headers;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.MessageTooLargeException;
 import dev.omnibus.broker.NotConnectedException;
-import dev.omnibus.broker.OverflowPolicy;
 import dev.omnibus.broker.RequestException;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.support.AbstractBroker;
@@ -15,7 +14,6 @@ import dev.omnibus.broker.support.AbstractSubscription;
 import dev.omnibus.broker.support.PendingRequests;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,10 +22,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * The in-process broker. {@code memory:} is a private bus; {@code memory://name} joins the bus
  * {@code name} shared by every broker of the JVM using it, so that instances act as nodes.
  *
- * <p>URL parameters (or {@link BrokerOptions} properties): {@code bufferSize}, {@code overflow}
- * ({@code block}, {@code drop_oldest}, {@code drop_newest}, {@code fail}) and {@code blockTimeout}
- * set the default for subscriptions that keep the {@link SubscribeOptions} default;
- * {@code maxMessageBytes} (default {@value #DEFAULT_MAX_MESSAGE_BYTES}) limits body plus headers.
+ * <p>URL parameters (or {@link BrokerOptions} properties, declared in {@link MemorySettings}):
+ * {@code bufferSize}, {@code overflow} ({@code block}, {@code drop_oldest}, {@code drop_newest},
+ * {@code fail}) and {@code blockTimeout} set the default for subscriptions that keep the
+ * {@link SubscribeOptions} default; {@code maxMessageBytes} (default {@value #DEFAULT_MAX_MESSAGE_BYTES})
+ * limits body plus headers.
  *
  * <p>Publishing hands the message (never copied) to each matching subscription's bounded buffer
  * on the publisher's thread; handlers run on each subscription's own worker threads.
@@ -41,7 +40,7 @@ public final class MemoryBroker extends AbstractBroker {
     private volatile PendingRequests pending;
     private volatile String inbox;
     private volatile Route inboxRoute;
-    private volatile Settings settings;
+    private volatile MemorySettings settings;
 
     MemoryBroker(BrokerOptions options) {
         super(MemoryBrokerProvider.NAME, options, EnumSet.of(Capability.QUEUE_GROUPS, Capability.WILDCARDS,
@@ -75,37 +74,12 @@ public final class MemoryBroker extends AbstractBroker {
 
     @Override
     protected void validateOptions(BrokerOptions o) {
-        Settings.parse(o);
-    }
-
-    /** The memory backend's properties, parsed and validated as a whole. */
-    private record Settings(String busName, long maxMessageBytes, int bufferSize, OverflowPolicy overflow, Duration blockTimeout) {
-        static Settings parse(BrokerOptions o) {
-            if (!o.scheme().equals("memory")) {
-                throw new IllegalArgumentException("the memory broker takes memory: URLs, not '" + o.redactedUrls() + "'");
-            }
-            if (o.urls().size() > 1) {
-                throw new IllegalArgumentException("the memory broker takes one URL, got " + o.redactedUrls());
-            }
-            String policy = o.property("overflow", SubscribeOptions.DEFAULT_OVERFLOW.name());
-            OverflowPolicy overflow;
-            try {
-                overflow = OverflowPolicy.valueOf(policy.toUpperCase(Locale.ROOT).replace('-', '_'));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("property 'overflow' must be one of block, drop_oldest, drop_newest, fail; was '"
-                        + policy + "'");
-            }
-            return new Settings(MemoryBroker.busName(o.url()),
-                    o.longProperty("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, Integer.MAX_VALUE),
-                    (int) o.longProperty("bufferSize", SubscribeOptions.DEFAULT_BUFFER_SIZE, 1, Integer.MAX_VALUE),
-                    overflow,
-                    o.durationProperty("blockTimeout", SubscribeOptions.DEFAULT_BLOCK_TIMEOUT));
-        }
+        MemorySettings.parse(o);
     }
 
     @Override
     protected void doConnect(BrokerOptions options) {
-        Settings s = Settings.parse(options);
+        MemorySettings s = MemorySettings.parse(options);
         MemoryBus b = MemoryBus.attach(s.busName());
         PendingRequests p = new PendingRequests(b.timer);
         String box = "_INBOX." + options.nodeId() + "." + INSTANCES.incrementAndGet();
@@ -133,7 +107,7 @@ public final class MemoryBroker extends AbstractBroker {
 
     @Override
     protected AbstractSubscription doSubscribe(String topic, Handler handler, SubscribeOptions options) {
-        Settings s = settings;
+        MemorySettings s = settings;
         SubscribeOptions effective = options;
         if (options.overflow() == SubscribeOptions.DEFAULT_OVERFLOW && s.overflow() != SubscribeOptions.DEFAULT_OVERFLOW) {
             effective = effective.toBuilder().overflow(s.overflow()).build();

@@ -2,7 +2,9 @@ package dev.omnibus.broker.memory;
 
 import dev.omnibus.broker.Broker;
 import dev.omnibus.broker.BrokerOptions;
+import dev.omnibus.broker.spi.BackendProperty;
 import dev.omnibus.broker.spi.BrokerProvider;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -20,6 +22,11 @@ public final class MemoryBrokerProvider implements BrokerProvider {
     @Override
     public Set<String> schemes() {
         return Set.of("memory");
+    }
+
+    @Override
+    public List<BackendProperty<?>> properties() {
+        return MemorySettings.PROPERTIES.properties();
     }
 
     @Override

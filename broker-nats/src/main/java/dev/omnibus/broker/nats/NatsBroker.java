@@ -194,7 +194,7 @@ public final class NatsBroker extends AbstractBroker {
         if (options.sslContext() != null) {
             b.sslContext(options.sslContext());
         }
-        String credentialsFile = options.property(CREDENTIALS_PROPERTY, null);
+        String credentialsFile = NatsSettings.CREDENTIALS.value(options);
         if (credentialsFile != null) {
             // JWT + NKey seed, as `nsc` writes them; jnats reads the file when it signs the server's nonce
             if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(credentialsFile))) {

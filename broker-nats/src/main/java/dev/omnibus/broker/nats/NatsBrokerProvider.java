@@ -2,7 +2,9 @@ package dev.omnibus.broker.nats;
 
 import dev.omnibus.broker.Broker;
 import dev.omnibus.broker.BrokerOptions;
+import dev.omnibus.broker.spi.BackendProperty;
 import dev.omnibus.broker.spi.BrokerProvider;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -22,6 +24,12 @@ public final class NatsBrokerProvider implements BrokerProvider {
     @Override
     public Set<String> schemes() {
         return Set.of("nats", "tls");
+    }
+
+    /** Declared in {@link NatsSettings}; broker-nats/README.md shows them. */
+    @Override
+    public List<BackendProperty<?>> properties() {
+        return NatsSettings.PROPERTIES.properties();
     }
 
     @Override

@@ -5,6 +5,8 @@ import com.rabbitmq.client.ConnectionFactory;
 import javax.net.ssl.SSLContext;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
 import dev.omnibus.broker.BrokerOptions;
+import dev.omnibus.broker.spi.BackendProperty;
+import dev.omnibus.broker.spi.PropertySet;
 import dev.omnibus.broker.support.Redaction;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -14,8 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The RabbitMQ view of {@link BrokerOptions}: backend properties parsed and validated once (every
- * problem an IllegalArgumentException naming the property and value), and the amqp-client
+ * The RabbitMQ view of {@link BrokerOptions}: backend properties, declared once in
+ * {@link #PROPERTIES}, parsed and validated once (every problem, an unknown name included, an
+ * IllegalArgumentException naming the property and value), and the amqp-client
  * {@link ConnectionFactory} built from them.
  */
 final class ConnectionSettings {
@@ -27,6 +30,30 @@ final class ConnectionSettings {
     static final long DEFAULT_MAX_MESSAGE_BYTES = 128L * 1024 * 1024;
     static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofSeconds(1);
     static final int DEFAULT_HEARTBEAT_SECONDS = 30;
+
+    static final BackendProperty<String> EXCHANGE = BackendProperty.ofString("exchange", DEFAULT_EXCHANGE,
+            "the topic exchange; also the prefix of every queue name")
+            .where(e -> e.matches("[A-Za-z0-9_.-]{1,127}") && !e.startsWith("amq."), "must be 1 to 127 letters, digits, '-', '_'"
+                    + " or '.' and must not start with 'amq.' (reserved by RabbitMQ)");
+    static final BackendProperty<Integer> NODE_PREFETCH = BackendProperty.ofInt("nodePrefetch", DEFAULT_NODE_PREFETCH, 1, 65_535,
+            "unacked messages RabbitMQ hands the node queue's consumer (flow control of all broadcast subscriptions of a node)");
+    static final BackendProperty<Duration> GROUP_QUEUE_EXPIRES = BackendProperty.ofDuration("groupQueueExpires",
+            DEFAULT_GROUP_QUEUE_EXPIRES, "how long a non-durable group queue outlives its last member (`x-expires`)")
+            .where(d -> d.toMillis() >= 1 && d.toMillis() <= Integer.MAX_VALUE, "must be between 1 ms and 24 days")
+            .defaultText("`60000` (ms or ISO-8601)");
+    static final BackendProperty<Integer> PUBLISH_CHANNELS = BackendProperty.ofInt("publishChannels", DEFAULT_PUBLISH_CHANNELS,
+            1, 1024, "size of the pool of confirm-mode publishing channels");
+    static final BackendProperty<Long> MAX_MESSAGE_BYTES = BackendProperty.ofLong("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES,
+            1, Integer.MAX_VALUE, "body size refused before sending; set it to the server's `max_message_size`");
+    static final BackendProperty<Duration> RECOVERY_INTERVAL = BackendProperty.ofDuration("recoveryInterval",
+            DEFAULT_RECOVERY_INTERVAL, "pause between connection recovery attempts")
+            .where(d -> !d.isNegative(), "must not be negative").defaultText("`1000` (ms)");
+    static final BackendProperty<Integer> HEARTBEAT = BackendProperty.ofInt("heartbeat", DEFAULT_HEARTBEAT_SECONDS, 0, 3600,
+            "AMQP heartbeat").defaultText("`30` (s)");
+    static final BackendProperty<Boolean> PERSISTENT = BackendProperty.ofBoolean("persistent", true,
+            "publish with delivery mode 2, so durable group queues keep messages over a restart");
+    static final PropertySet PROPERTIES = PropertySet.of(EXCHANGE, NODE_PREFETCH, GROUP_QUEUE_EXPIRES, PUBLISH_CHANNELS,
+            MAX_MESSAGE_BYTES, RECOVERY_INTERVAL, HEARTBEAT, PERSISTENT);
 
     final BrokerOptions options;
     final String exchange;
@@ -41,25 +68,21 @@ final class ConnectionSettings {
 
     ConnectionSettings(BrokerOptions o) {
         this.options = o;
-        String scheme = o.scheme();
-        if (!scheme.equals("amqp") && !scheme.equals("amqps")) {
-            throw new IllegalArgumentException("the rabbitmq broker takes amqp:// or amqps:// URLs, not '" + o.redactedUrls() + "'");
+        for (String url : o.urls()) {
+            String scheme = BrokerOptions.schemeOf(url);
+            if (!scheme.equals("amqp") && !scheme.equals("amqps")) {
+                throw new IllegalArgumentException("the rabbitmq broker takes amqp:// or amqps:// URLs, not '" + o.redactedUrls() + "'");
+            }
         }
-        exchange = o.property("exchange", DEFAULT_EXCHANGE);
-        if (!exchange.matches("[A-Za-z0-9_.-]{1,127}") || exchange.startsWith("amq.")) {
-            throw new IllegalArgumentException("property 'exchange' must be 1 to 127 letters, digits, '-', '_' or '.' and must not start"
-                    + " with 'amq.' (reserved by RabbitMQ), was '" + exchange + "'");
-        }
-        nodePrefetch = (int) o.longProperty("nodePrefetch", DEFAULT_NODE_PREFETCH, 1, 65_535);
-        groupQueueExpires = o.durationProperty("groupQueueExpires", DEFAULT_GROUP_QUEUE_EXPIRES);
-        if (groupQueueExpires.toMillis() < 1 || groupQueueExpires.toMillis() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("property 'groupQueueExpires' must be between 1 ms and 24 days, was " + groupQueueExpires);
-        }
-        publishChannels = (int) o.longProperty("publishChannels", DEFAULT_PUBLISH_CHANNELS, 1, 1024);
-        maxMessageBytes = o.longProperty("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, Integer.MAX_VALUE);
-        recoveryInterval = o.durationProperty("recoveryInterval", DEFAULT_RECOVERY_INTERVAL);
-        heartbeatSeconds = (int) o.longProperty("heartbeat", DEFAULT_HEARTBEAT_SECONDS, 0, 3600);
-        persistent = o.booleanProperty("persistent", true);
+        PROPERTIES.check(o, RabbitMqBrokerProvider.NAME);
+        exchange = EXCHANGE.value(o);
+        nodePrefetch = NODE_PREFETCH.value(o);
+        groupQueueExpires = GROUP_QUEUE_EXPIRES.value(o);
+        publishChannels = PUBLISH_CHANNELS.value(o);
+        maxMessageBytes = MAX_MESSAGE_BYTES.value(o);
+        recoveryInterval = RECOVERY_INTERVAL.value(o);
+        heartbeatSeconds = HEARTBEAT.value(o);
+        persistent = PERSISTENT.value(o);
         addresses = new ArrayList<>();
         for (String url : o.urls()) {
             URI uri = uri(url);

@@ -2,7 +2,9 @@ package dev.omnibus.broker.rabbitmq;
 
 import dev.omnibus.broker.Broker;
 import dev.omnibus.broker.BrokerOptions;
+import dev.omnibus.broker.spi.BackendProperty;
 import dev.omnibus.broker.spi.BrokerProvider;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -21,6 +23,12 @@ public final class RabbitMqBrokerProvider implements BrokerProvider {
     @Override
     public Set<String> schemes() {
         return Set.of("amqp", "amqps");
+    }
+
+    /** Declared in {@link ConnectionSettings}; broker-rabbitmq/README.md shows them. */
+    @Override
+    public List<BackendProperty<?>> properties() {
+        return ConnectionSettings.PROPERTIES.properties();
     }
 
     @Override
