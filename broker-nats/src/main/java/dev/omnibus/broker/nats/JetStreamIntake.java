@@ -172,12 +172,17 @@ final class JetStreamIntake {
         return 0;
     }
 
-    /** Stops pulling; messages already on their way still arrive and are handed back by the caller. */
+    /**
+     * Called when the subscription stops taking messages; deliberately leaves the jnats consumer
+     * pulling until the caller drains the dispatcher. A stopped jnats {@link MessageConsumer}
+     * unsubscribes by itself (not draining) as soon as its last pull is filled, and the dispatcher
+     * then silently drops what it still queues for that subscription: those messages stay unacked
+     * at the server until {@code ackWait} ran out (30 s by default) instead of being handed back.
+     * The drain makes the server drop our pull requests, and what arrives meanwhile is handed back
+     * by the caller.
+     */
     void stop() {
-        MessageConsumer c = consumer;
-        if (c != null) {
-            c.stop();
-        }
+        // nothing: see above
     }
 
     void close() {

@@ -69,6 +69,7 @@ public final class NatsBroker extends AbstractBroker {
     private volatile NatsSettings settings;
     private volatile Connection connection;
     private volatile ConnectionMonitor monitor;
+    private volatile LivenessCheck liveness;
     private volatile ScheduledExecutorService timer;
     private volatile ScheduledExecutorService resender;
     private volatile boolean closing;
@@ -150,6 +151,7 @@ public final class NatsBroker extends AbstractBroker {
         });
         m.established();
         monitor = m;
+        liveness = new LivenessCheck(conn, m);
         timer = t;
         resender = r;
         closing = false;
@@ -755,6 +757,11 @@ public final class NatsBroker extends AbstractBroker {
 
     ConnectionMonitor monitor() {
         return monitor;
+    }
+
+    /** The round trips that confirm a subscription is live at the server, one at a time for the whole broker. */
+    LivenessCheck liveness() {
+        return liveness;
     }
 
     ScheduledExecutorService timer() {

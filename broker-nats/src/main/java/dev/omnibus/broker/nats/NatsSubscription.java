@@ -79,11 +79,8 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
                 jetStream = js;
                 js.start(d, this::onJetStreamMessage);
             }
-            conn.flush(broker.options().connectTimeout());
-        } catch (TimeoutException e) {
-            // not fatal: jnats re-sends the subscription when the connection comes back
-            LOG.debug("Server did not confirm subscription '{}' within the connect timeout", name);
-        } catch (IOException | JetStreamApiException | RuntimeException | InterruptedException e) {
+            broker.liveness().confirm(broker.options().connectTimeout());
+        } catch (IOException | JetStreamApiException | RuntimeException | InterruptedException | TimeoutException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
@@ -235,7 +232,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             // drain() itself may block while it flushes: the wait gets only what is left
-            CompletableFuture<Boolean> drained = d.drain(timeout);
+            CompletableFuture<Boolean> drained = broker.liveness().drain(d, timeout);
             if (!drained.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 LOG.debug("Draining subscription '{}' did not finish within {}", name, timeout);
             }
