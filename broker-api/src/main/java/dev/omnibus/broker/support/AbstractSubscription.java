@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Base for a backend's {@link Subscription}: idempotent, thread-safe close in two steps (stop
- * intake at the broker, then wait for running handlers), and removal from its broker.
+ * intake at the broker, then wait for running handlers), removal from its broker, and the
+ * subscription's {@link DeliveryRule} ({@link #deliveryRule}).
  */
 public abstract class AbstractSubscription implements Subscription {
     private final AbstractBroker broker;
@@ -34,6 +35,21 @@ public abstract class AbstractSubscription implements Subscription {
 
     public final SubscribeOptions options() {
         return options;
+    }
+
+    /** {@code pattern} or {@code pattern@queue}: how threads and logs name this subscription. */
+    public final String name() {
+        return options.queue() != null ? topic + "@" + options.queue() : topic;
+    }
+
+    /**
+     * The shared delivery rule for this subscription (see {@link DeliveryRule}): {@code handler}
+     * behind a buffer of {@code capacity}, deliveries settled through {@code backend}'s verbs, dead
+     * letters published through this subscription's broker. Call once, from the constructor.
+     */
+    protected final <H> DeliveryRule<H> deliveryRule(dev.omnibus.broker.Handler handler, int capacity,
+            DeliveryRule.Backend<H> backend) {
+        return new DeliveryRule<>(broker, name(), handler, options, capacity, backend);
     }
 
     @Override

@@ -30,8 +30,7 @@ final class MemorySubscription extends AbstractSubscription implements Route, De
             int bufferSize) {
         super(broker, pattern, options);
         this.bus = bus;
-        this.rule = new DeliveryRule<>(broker, pattern + (options.queue() != null ? "@" + options.queue() : ""), handler,
-                options, bufferSize, this);
+        this.rule = deliveryRule(handler, bufferSize, this);
     }
 
     void start() {
@@ -82,7 +81,7 @@ final class MemorySubscription extends AbstractSubscription implements Route, De
             g.deliver(d.topic(), d.message(), started ? d.deliveryAttempt() + 1 : d.deliveryAttempt());
         } else {
             LOG.debug("Message {} on '{}' dropped: subscription '{}' closed before handling it, or its buffer was full",
-                    d.message().id(), d.topic(), rule.name());
+                    d.message().id(), d.topic(), name());
         }
     }
 

@@ -43,7 +43,6 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
     private static final Duration DRAIN_FLOOR = Duration.ofMillis(100);
 
     private final NatsBroker broker;
-    private final String name;
     private final String coreSubject;
     private final int corePrefixLength;
     private final DeliveryRule<io.nats.client.Message> rule;
@@ -58,11 +57,10 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
     NatsSubscription(NatsBroker broker, String pattern, Handler handler, SubscribeOptions options) {
         super(broker, pattern, options);
         this.broker = broker;
-        this.name = pattern + (options.queue() != null ? "@" + options.queue() : "");
         String prefix = broker.requestPrefix();
         this.coreSubject = prefix == null ? pattern : prefix + "." + pattern;
         this.corePrefixLength = prefix == null ? 0 : prefix.length() + 1;
-        this.rule = new DeliveryRule<>(broker, name, handler, options, options.bufferSize(), this);
+        this.rule = deliveryRule(handler, options.bufferSize(), this);
     }
 
     /** Subscribes at the server; returns once the server has registered the interest. */
@@ -70,7 +68,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
         Connection conn = broker.connection();
         Dispatcher d = conn.createDispatcher();
         dispatcher = d;
-        broker.monitor().register(d, name);
+        broker.monitor().register(d, name());
         try {
             coreSubscription = queue() == null ? d.subscribe(coreSubject, this::onCoreMessage)
                     : d.subscribe(coreSubject, queue(), this::onCoreMessage);
@@ -105,10 +103,10 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
         }
         try {
             js.restart(d, this::onJetStreamMessage);
-            LOG.debug("Resumed JetStream consumption of '{}' after reconnect", name);
+            LOG.debug("Resumed JetStream consumption of '{}' after reconnect", name());
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             // a restarted server answers JetStream requests only once it has recovered its streams: try again
-            LOG.warn("Could not resume subscription '{}' after reconnect yet, retrying in {}: {}", name, RESUME_RETRY, e.toString());
+            LOG.warn("Could not resume subscription '{}' after reconnect yet, retrying in {}: {}", name(), RESUME_RETRY, e.toString());
             try {
                 broker.timer().schedule(this::resume, RESUME_RETRY.toMillis(), TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException disconnecting) {
@@ -170,7 +168,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
     public void giveBack(Delivery<io.nats.client.Message> d, boolean started) {
         io.nats.client.Message js = d.handle();
         if (js == null) {
-            LOG.debug("Message {} on '{}' dropped: subscription '{}' stopped or its buffer was full", d.message().id(), d.topic(), name);
+            LOG.debug("Message {} on '{}' dropped: subscription '{}' stopped or its buffer was full", d.message().id(), d.topic(), name());
             return;
         }
         if (stopping) {
@@ -205,7 +203,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
             try {
                 d.unsubscribe(s);
             } catch (RuntimeException e) {
-                LOG.debug("Unsubscribing '{}' failed: {}", name, e.toString());
+                LOG.debug("Unsubscribing '{}' failed: {}", name(), e.toString());
             }
         }
         JetStreamIntake js = jetStream;
@@ -234,12 +232,12 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
             // drain() itself may block while it flushes: the wait gets only what is left
             CompletableFuture<Boolean> drained = broker.liveness().drain(d, timeout);
             if (!drained.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                LOG.debug("Draining subscription '{}' did not finish within {}", name, timeout);
+                LOG.debug("Draining subscription '{}' did not finish within {}", name(), timeout);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException | TimeoutException | RuntimeException e) {
-            LOG.debug("Draining subscription '{}' failed: {}", name, e.toString());
+            LOG.debug("Draining subscription '{}' failed: {}", name(), e.toString());
         }
     }
 
@@ -271,7 +269,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
                     broker.connection().closeDispatcher(d);
                 }
             } catch (RuntimeException e) {
-                LOG.debug("Closing the dispatcher of '{}' failed: {}", name, e.toString());
+                LOG.debug("Closing the dispatcher of '{}' failed: {}", name(), e.toString());
             }
         }
         if (rule != null) {

@@ -33,8 +33,7 @@ final class RabbitMqSubscription extends AbstractSubscription implements Deliver
         this.session = session;
         // RabbitMQ never has more than the prefetch unacked, so the buffer cannot fill (twice: stale deliveries after a recovery)
         int capacity = Math.max(options.bufferSize(), 2 * prefetch);
-        this.rule = new DeliveryRule<>(broker, pattern + (options.queue() != null ? "@" + options.queue() : ""), handler,
-                options, capacity, this);
+        this.rule = deliveryRule(handler, capacity, this);
     }
 
     /** Starts intake; returns once a message published from now on reaches this subscription. */
@@ -44,10 +43,6 @@ final class RabbitMqSubscription extends AbstractSubscription implements Deliver
         } else {
             consumer = GroupConsumer.start(session, this);
         }
-    }
-
-    String name() {
-        return rule.name();
     }
 
     /** Takes a delivery from RabbitMQ; false (and the origin requeued) if this subscription no longer takes any. */
