@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Hand-off:</b> deliveries pass a {@link DeliveryQueue} ({@code concurrency} workers,
  *       the subscription's buffer and overflow policy) to the handler, run with the auto-ack rules.
  *   <li><b>Manual ack:</b> deliveries handed to the handler and not yet settled are tracked, so
- *       that closing can give them back.
+ *       that closing can give them back, and bounded by {@code prefetch}: a worker hands the
+ *       handler the next delivery only once fewer than {@code prefetch} are unsettled.
  *   <li><b>After a failure</b> (the handler threw or nacked at attempt {@code n}): if the
  *       subscription's {@link RetryPolicy} retries it, the backend redelivers it after
  *       {@link RetryPolicy#delayAfter(int)}; otherwise (last attempt, or a non-retryable failure)
@@ -97,6 +98,8 @@ public final class DeliveryRule<H> {
     private final Backend<H> backend;
     private final DeliveryQueue<Delivery<H>> queue;
     private final Set<Delivery<H>> unsettled;
+    private final int prefetch;
+    private final Object room = new Object();
     private volatile boolean closing;
 
     /**
@@ -118,6 +121,7 @@ public final class DeliveryRule<H> {
         this.deadLetterTopic = options.deadLetterTopic();
         this.backend = Objects.requireNonNull(backend);
         this.unsettled = autoAck ? null : ConcurrentHashMap.newKeySet();
+        this.prefetch = options.prefetch();
         this.queue = new DeliveryQueue<>(name, options.concurrency(), capacity, options.overflow(), options.blockTimeout(),
                 this::process, d -> {
                     LOG.debug("Message {} for subscription '{}' dropped by its overflow policy", d.message().id(), name);
@@ -196,6 +200,9 @@ public final class DeliveryRule<H> {
      */
     public void close(Duration timeout) {
         closing = true;
+        synchronized (room) {
+            room.notifyAll();
+        }
         for (Delivery<H> d : queue.close(timeout)) {
             backend.giveBack(d, false);
         }
@@ -210,10 +217,30 @@ public final class DeliveryRule<H> {
     }
 
     private void process(Delivery<H> d) {
-        if (unsettled != null) {
-            unsettled.add(d);
+        if (unsettled != null && !track(d)) {
+            backend.giveBack(d, false);
+            return;
         }
         d.handleWith(handler, autoAck);
+    }
+
+    /** Waits until fewer than prefetch deliveries are unsettled, then tracks {@code d}; false if closing meanwhile. */
+    private boolean track(Delivery<H> d) {
+        synchronized (room) {
+            while (unsettled.size() >= prefetch) {
+                if (closing) {
+                    return false;
+                }
+                try {
+                    room.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            unsettled.add(d);
+            return true;
+        }
     }
 
     void acked(Delivery<H> d) {
@@ -276,8 +303,10 @@ public final class DeliveryRule<H> {
     }
 
     private void untrack(Delivery<H> d) {
-        if (unsettled != null) {
-            unsettled.remove(d);
+        if (unsettled != null && unsettled.remove(d) && unsettled.size() < prefetch) {
+            synchronized (room) {
+                room.notifyAll();
+            }
         }
     }
 

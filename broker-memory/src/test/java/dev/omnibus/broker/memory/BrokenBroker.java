@@ -3,94 +3,359 @@ package dev.omnibus.broker.memory;
 import dev.omnibus.broker.Broker;
 import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Capability;
+import dev.omnibus.broker.Event;
 import dev.omnibus.broker.Handler;
+import dev.omnibus.broker.Headers;
+import dev.omnibus.broker.Health;
 import dev.omnibus.broker.Message;
+import dev.omnibus.broker.OverflowPolicy;
+import dev.omnibus.broker.PublishInterceptor;
+import dev.omnibus.broker.RetryPolicy;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Subscription;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The memory broker with one deliberate fault, to prove the kit notices: each fault is a bug a real
- * backend could have. Counters are shared by every broker of a fault, as one faulty backend would be.
+ * backend could have, and names the kit tests ({@code Group#method}) that must catch it. Counters
+ * are shared by every broker of a fault, as one faulty backend would share them.
  */
 final class BrokenBroker implements Broker {
     enum Fault {
         /** None: the control, which must pass what the faulty ones fail. */
-        NONE,
+        NONE(),
+        // delivery and ordering
         /** Acks one delivery in a thousand without running the handler: a message lost now and then. */
-        DROPS_ONE_IN_A_THOUSAND,
-        /** Acks every redelivery without running the handler: a nack is never redelivered. */
-        NO_REDELIVERY,
+        DROPS_ONE_IN_A_THOUSAND("PublishSubscribe#ordered", "PublishSubscribe#concurrentPublishers"),
+        /** Hands one message in a hundred to the handler after the one published behind it. */
+        REORDERS_ONE_IN_A_HUNDRED("PublishSubscribe#ordered"),
+        /** Flips the last byte of every body of 256 bytes or more. */
+        CORRUPTS_LONG_BODIES("PublishSubscribe#messagesArriveIntact"),
+        /** Loses the application's own {@code x-...} headers on the way. */
+        DROPS_CUSTOM_HEADERS("DeadLetters#deadLetter", "RetryPolicies#deadLetterPublishFails"),
+        /** Subscribes to the parent of a topic's last token: neighbours leak in. */
+        WIDENS_TOPICS("PublishSubscribe#topicIsolation"),
+        // wildcards
+        /** A final {@code *} matches several tokens, as {@code >} would. */
+        STAR_MATCHES_MANY_TOKENS("PublishSubscribe#wildcards"),
+        /** Reports the subscription's pattern as {@code Event.topic()} instead of the concrete topic. */
+        EVENT_TOPIC_IS_THE_PATTERN("QueueGroups#groupOnAWildcard"),
+        /** Publishing to a pattern returns quietly instead of failing. */
+        PUBLISH_TO_PATTERN_IGNORED("PublishSubscribe#wildcards", "BadInput#badTopics"),
+        // groups
         /** Delivers one group message in fifty to a second member as well. */
-        GROUP_MESSAGE_TO_TWO_MEMBERS
+        GROUP_MESSAGE_TO_TWO_MEMBERS("QueueGroups#shareWork", "QueueGroups#groupsAndBroadcast"),
+        /** A leaving member swallows what reaches it while it leaves instead of handing it back. */
+        LEAVER_SWALLOWS_MESSAGES("QueueGroups#memberLeavesMidStream", "Concurrency#leaverHandsBackAtOnce"),
+        // concurrency
+        /** Runs one handler call more at once than {@code concurrency} allows. */
+        CONCURRENCY_EXCEEDED("PublishSubscribe#concurrency"),
+        /** Runs one handler call at a time whatever {@code concurrency} says. */
+        CONCURRENCY_IGNORED("PublishSubscribe#concurrency"),
+        /** Stops delivering to a subscription once its handler threw an {@code Error}. */
+        ERROR_STOPS_DELIVERY("PublishSubscribe#throwingHandler"),
+        /** Subscriptions made while another subscribe is in progress listen on the wrong subject. */
+        CONCURRENT_SUBSCRIBES_MISWIRED("Concurrency#concurrentSubscribes"),
+        // acknowledgement, redelivery, dead letters
+        /** Acks every redelivery without running the handler: a nack is never redelivered. */
+        NO_REDELIVERY("Acknowledgement#redeliveredAfterFailure", "Acknowledgement#manualAck", "DeadLetters#deadLetter"),
+        /** Redelivers at once, whatever the retry policy's delay. */
+        REDELIVERS_AT_ONCE("Acknowledgement#redeliveryDelay", "RetryPolicies#exponentialBackoff"),
+        /** Makes one delivery attempt more than {@code maxDeliveries}. */
+        ONE_ATTEMPT_TOO_MANY("Acknowledgement#redeliveryDelay", "DeadLetters#deadLetter", "RetryPolicies#exponentialBackoff"),
+        /** Forgets the dead-letter topic: the last failure is dropped. */
+        NO_DEAD_LETTERS("DeadLetters#deadLetter", "RetryPolicies#nonRetryable", "RetryPolicies#deadLetterPublishFails"),
+        /** Dead letters lose the failure reason header. */
+        DEAD_LETTER_WITHOUT_REASON("DeadLetters#deadLetter", "RetryPolicies#nonRetryable", "RetryPolicies#deadLetterPublishFails"),
+        /** Retries failures the retry policy marks non-retryable. */
+        NON_RETRYABLE_RETRIED("RetryPolicies#nonRetryable"),
+        /** Acks what a manual-ack subscription still holds when it closes. */
+        UNACKED_ACKED_ON_CLOSE("Acknowledgement#manualAck"),
+        /** Ignores {@code prefetch}: a manual-ack member gets everything at once. */
+        PREFETCH_IGNORED("FlowControl#prefetchBoundsUnsettled"),
+        /** Drops the newest message when a buffer is full under the default BLOCK policy. */
+        FULL_BUFFER_DROPS("FlowControl#blockLosesNothing"),
+        // request / reply
+        /** Completes each request with the reply of the request before it. */
+        REPLIES_MIXED_UP("RequestReply#requestReply"),
+        // lifecycle and shutdown
+        /** A second {@code connect()} throws. */
+        SECOND_CONNECT_THROWS("Lifecycle#connectDisconnectIdempotent"),
+        /** A publish while disconnected returns quietly: the message is lost. */
+        PUBLISH_WHILE_DISCONNECTED_IGNORED("Lifecycle#connectDisconnectIdempotent"),
+        /** {@code init} while connected is ignored instead of refused. */
+        INIT_WHILE_CONNECTED_IGNORED("Lifecycle#initOnlyWhileDisconnected"),
+        /** {@code disconnect()} returns at once and closes in the background. */
+        DISCONNECT_DOES_NOT_WAIT("Lifecycle#disconnectWaitsForHandlers"),
+        /** {@code unsubscribe()} returns at once and unsubscribes in the background. */
+        UNSUBSCRIBE_DOES_NOT_WAIT("PublishSubscribe#unsubscribe"),
+        /** {@code unsubscribe()} marks the subscription inactive but messages keep coming. */
+        UNSUBSCRIBE_KEEPS_DELIVERING("PublishSubscribe#unsubscribe"),
+        // redaction and health
+        /** {@code address()} shows the password of the credentials. */
+        ADDRESS_SHOWS_PASSWORD("Lifecycle#noPasswordAnywhere"),
+        /** {@code health()} stays CONNECTED after disconnect. */
+        HEALTH_STUCK_CONNECTED("Lifecycle#healthFollowsTheLifecycle"),
+        // interceptors and threads
+        /** Subscription-level handler interceptors are left out. */
+        SUBSCRIPTION_INTERCEPTORS_SKIPPED("Interceptors#interceptorsRunInOrder"),
+        /** Publish interceptors run in the reverse of their registration order. */
+        PUBLISH_INTERCEPTORS_REVERSED("Interceptors#interceptorsRunInOrder"),
+        /** {@code BrokerOptions.threadFactory} is ignored. */
+        THREAD_FACTORY_IGNORED("Interceptors#handlerThreadFactory");
+
+        final List<String> guards;
+
+        Fault(String... guards) {
+            this.guards = List.of(guards);
+        }
     }
 
-    private static final AtomicLong DELIVERIES = new AtomicLong();
-    private static final AtomicLong SHADOWED = new AtomicLong();
+    private static final Map<Fault, AtomicLong> COUNTERS = new ConcurrentHashMap<>();
+    private static final AtomicInteger SUBSCRIBING = new AtomicInteger();
+    private static final AtomicReference<Message> LAST_REPLY = new AtomicReference<>();
 
     private final Broker delegate;
     private final Fault fault;
+    private final AtomicBoolean everConnected = new AtomicBoolean();
 
     BrokenBroker(Broker delegate, Fault fault) {
         this.delegate = delegate;
         this.fault = fault;
+        if (fault == Fault.DEAD_LETTER_WITHOUT_REASON) {
+            PublishInterceptor strip = chain -> chain.message().header(Headers.DEAD_LETTER_REASON) == null
+                    ? chain.proceed(chain.message())
+                    : chain.proceed(Message.builder().body(chain.message().body()).headers(without(chain.message().headers(),
+                            Headers.DEAD_LETTER_REASON)).build());
+            delegate.init(delegate.options().toBuilder().publishInterceptor(strip).build());
+        }
+    }
+
+    private static long count(Fault f) {
+        return COUNTERS.computeIfAbsent(f, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    private static Map<String, String> without(Map<String, String> headers, String name) {
+        Map<String, String> m = new java.util.LinkedHashMap<>(headers);
+        m.remove(name);
+        return m;
     }
 
     @Override
     public Subscription subscribe(String topic, Handler handler, SubscribeOptions options) {
+        SubscribeOptions.Builder o = options.toBuilder();
+        Handler h = handler;
+        String t = topic;
         switch (fault) {
             case DROPS_ONE_IN_A_THOUSAND:
-                return delegate.subscribe(topic, e -> {
-                    if (DELIVERIES.incrementAndGet() % 1000 != 0) {
+                h = e -> {
+                    if (count(fault) % 1000 != 0) {
+                        handler.handle(e);
+                    }
+                };
+                break;
+            case REORDERS_ONE_IN_A_HUNDRED: {
+                AtomicReference<Event> held = new AtomicReference<>();
+                AtomicLong seen = new AtomicLong();
+                h = e -> {
+                    if (seen.incrementAndGet() % 100 == 50) {
+                        held.set(e);
+                        return;
+                    }
+                    handler.handle(e);
+                    Event late = held.getAndSet(null);
+                    if (late != null) {
+                        handler.handle(late);
+                    }
+                };
+                break;
+            }
+            case CORRUPTS_LONG_BODIES:
+                h = e -> {
+                    byte[] body = e.message().body();
+                    if (body.length < 256) {
+                        handler.handle(e);
+                        return;
+                    }
+                    byte[] bad = body.clone();
+                    bad[bad.length - 1] ^= 1;
+                    handler.handle(new Changed(e, e.topic(), e.message().toBuilder().body(bad).build()));
+                };
+                break;
+            case DROPS_CUSTOM_HEADERS:
+                h = e -> {
+                    Map<String, String> kept = new java.util.LinkedHashMap<>(e.message().headers());
+                    kept.keySet().removeIf(k -> k.startsWith("x-"));
+                    handler.handle(new Changed(e, e.topic(), Message.builder().body(e.message().body()).headers(kept).build()));
+                };
+                break;
+            case WIDENS_TOPICS:
+                if (!topic.contains("*") && !topic.contains(">") && topic.indexOf('.') > 0) {
+                    t = topic.substring(0, topic.lastIndexOf('.')) + ".*";
+                }
+                break;
+            case STAR_MATCHES_MANY_TOKENS:
+                if (topic.endsWith(".*")) {
+                    t = topic.substring(0, topic.length() - 1) + ">";
+                }
+                break;
+            case EVENT_TOPIC_IS_THE_PATTERN:
+                h = e -> handler.handle(new Changed(e, topic, e.message()));
+                break;
+            case GROUP_MESSAGE_TO_TWO_MEMBERS:
+                if (options.queue() != null) {
+                    Subscription member = delegate.subscribe(topic, handler, options);
+                    Subscription shadow = delegate.subscribe(topic, e -> {
+                        if (count(fault) % 50 == 0) {
+                            handler.handle(e);
+                        }
+                    }, SubscribeOptions.builder().bufferSize(options.bufferSize()).build());
+                    return new Wrapped(member, () -> {
+                        shadow.unsubscribe();
+                        member.unsubscribe();
+                    });
+                }
+                break;
+            case LEAVER_SWALLOWS_MESSAGES: {
+                AtomicBoolean leaving = new AtomicBoolean();
+                Subscription s = delegate.subscribe(topic, e -> {
+                    if (!leaving.get()) {
                         handler.handle(e);
                     }
                 }, options);
+                return new Wrapped(s, () -> {
+                    leaving.set(true);
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300)); // swallow what arrives meanwhile
+                    s.unsubscribe();
+                });
+            }
+            case CONCURRENCY_EXCEEDED:
+                o.concurrency(options.concurrency() + 1);
+                break;
+            case CONCURRENCY_IGNORED:
+                o.concurrency(1);
+                break;
+            case ERROR_STOPS_DELIVERY: {
+                AtomicBoolean broken = new AtomicBoolean();
+                h = e -> {
+                    if (broken.get()) {
+                        return;
+                    }
+                    try {
+                        handler.handle(e);
+                    } catch (Error err) {
+                        broken.set(true);
+                        throw err;
+                    }
+                };
+                break;
+            }
+            case CONCURRENT_SUBSCRIBES_MISWIRED: {
+                SUBSCRIBING.incrementAndGet();
+                try {
+                    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+                    while (SUBSCRIBING.get() < 2 && System.nanoTime() < until) {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                    }
+                    return delegate.subscribe(SUBSCRIBING.get() > 1 ? topic + ".miswired" : topic, handler, options);
+                } finally {
+                    SUBSCRIBING.decrementAndGet();
+                }
+            }
             case NO_REDELIVERY:
-                return delegate.subscribe(topic, e -> {
+                h = e -> {
                     if (e.deliveryAttempt() == 1) {
                         handler.handle(e);
                     } else {
                         e.ack();
                     }
+                };
+                break;
+            case REDELIVERS_AT_ONCE:
+                o.retry(options.retry().toBuilder().fixed(Duration.ZERO).build());
+                break;
+            case ONE_ATTEMPT_TOO_MANY:
+                o.retry(options.retry().withMaxDeliveries(options.maxDeliveries() + 1));
+                break;
+            case NO_DEAD_LETTERS:
+                o.deadLetterTopic(null);
+                break;
+            case NON_RETRYABLE_RETRIED: {
+                RetryPolicy p = options.retry();
+                o.retry(RetryPolicy.builder().exponential(p.initialDelay(), p.multiplier(), p.maxDelay()).jitter(p.jitter())
+                        .maxDeliveries(p.maxDeliveries()).build());
+                break;
+            }
+            case UNACKED_ACKED_ON_CLOSE: {
+                List<Event> held = Collections.synchronizedList(new ArrayList<>());
+                Subscription s = delegate.subscribe(topic, e -> {
+                    held.add(e);
+                    handler.handle(e);
                 }, options);
-            case GROUP_MESSAGE_TO_TWO_MEMBERS:
-                if (options.queue() == null) {
-                    return delegate.subscribe(topic, handler, options);
-                }
-                Subscription member = delegate.subscribe(topic, handler, options);
-                Subscription shadow = delegate.subscribe(topic, e -> {
-                    if (SHADOWED.incrementAndGet() % 50 == 0) {
-                        handler.handle(e);
+                return new Wrapped(s, () -> {
+                    synchronized (held) {
+                        held.forEach(Event::ack);
                     }
-                }, SubscribeOptions.builder().bufferSize(options.bufferSize()).build());
+                    s.unsubscribe();
+                });
+            }
+            case PREFETCH_IGNORED:
+                o.prefetch(100_000);
+                break;
+            case FULL_BUFFER_DROPS:
+                if (options.overflow() == OverflowPolicy.BLOCK) {
+                    o.overflow(OverflowPolicy.DROP_NEWEST);
+                }
+                break;
+            case UNSUBSCRIBE_DOES_NOT_WAIT: {
+                Subscription s = delegate.subscribe(topic, handler, options);
+                return new Wrapped(s, () -> new Thread(s::unsubscribe).start());
+            }
+            case UNSUBSCRIBE_KEEPS_DELIVERING: {
+                Subscription s = delegate.subscribe(topic, handler, options);
+                AtomicBoolean gone = new AtomicBoolean();
                 return new Subscription() {
                     @Override
                     public String topic() {
-                        return member.topic();
+                        return s.topic();
                     }
 
                     @Override
                     public String queue() {
-                        return member.queue();
+                        return s.queue();
                     }
 
                     @Override
                     public boolean isActive() {
-                        return member.isActive();
+                        return !gone.get();
                     }
 
                     @Override
                     public void unsubscribe() {
-                        shadow.unsubscribe();
-                        member.unsubscribe();
+                        gone.set(true);
                     }
                 };
+            }
+            case SUBSCRIPTION_INTERCEPTORS_SKIPPED:
+                o.interceptors(List.of());
+                break;
             default:
-                return delegate.subscribe(topic, handler, options);
+                break;
         }
+        return delegate.subscribe(t, h, o.build());
     }
 
     @Override
@@ -100,7 +365,20 @@ final class BrokenBroker implements Broker {
 
     @Override
     public void init(BrokerOptions options) {
-        delegate.init(options);
+        BrokerOptions o = options;
+        if (fault == Fault.INIT_WHILE_CONNECTED_IGNORED && delegate.isConnected()) {
+            return;
+        }
+        if (fault == Fault.PUBLISH_INTERCEPTORS_REVERSED) {
+            List<PublishInterceptor> reversed = new ArrayList<>(options.publishInterceptors());
+            Collections.reverse(reversed);
+            BrokerOptions.Builder b = options.toBuilder().publishInterceptors(reversed);
+            o = b.build();
+        }
+        if (fault == Fault.THREAD_FACTORY_IGNORED) {
+            o = o.toBuilder().threadFactory(null).build();
+        }
+        delegate.init(o);
     }
 
     @Override
@@ -110,6 +388,9 @@ final class BrokenBroker implements Broker {
 
     @Override
     public String address() {
+        if (fault == Fault.ADDRESS_SHOWS_PASSWORD && delegate.options().password() != null) {
+            return delegate.address() + " (as " + delegate.options().username() + ":" + delegate.options().password() + ")";
+        }
         return delegate.address();
     }
 
@@ -119,8 +400,20 @@ final class BrokenBroker implements Broker {
     }
 
     @Override
+    public Health health() {
+        if (fault == Fault.HEALTH_STUCK_CONNECTED && everConnected.get()) {
+            return Health.of(Health.Status.CONNECTED, java.time.Instant.now(), null);
+        }
+        return delegate.health();
+    }
+
+    @Override
     public void connect() {
+        if (fault == Fault.SECOND_CONNECT_THROWS && delegate.isConnected()) {
+            throw new IllegalStateException("already connected");
+        }
         delegate.connect();
+        everConnected.set(true);
     }
 
     @Override
@@ -130,11 +423,21 @@ final class BrokenBroker implements Broker {
 
     @Override
     public void disconnect() {
+        if (fault == Fault.DISCONNECT_DOES_NOT_WAIT) {
+            new Thread(delegate::disconnect).start();
+            return;
+        }
         delegate.disconnect();
     }
 
     @Override
     public void publish(String topic, Message message) {
+        if (fault == Fault.PUBLISH_TO_PATTERN_IGNORED && topic != null && (topic.contains("*") || topic.contains(">"))) {
+            return;
+        }
+        if (fault == Fault.PUBLISH_WHILE_DISCONNECTED_IGNORED && !delegate.isConnected()) {
+            return;
+        }
         delegate.publish(topic, message);
     }
 
@@ -145,11 +448,92 @@ final class BrokenBroker implements Broker {
 
     @Override
     public CompletableFuture<Message> request(String topic, Message message, Duration timeout) {
-        return delegate.request(topic, message, timeout);
+        CompletableFuture<Message> reply = delegate.request(topic, message, timeout);
+        if (fault == Fault.REPLIES_MIXED_UP) {
+            return reply.thenApply(r -> {
+                Message previous = LAST_REPLY.getAndSet(r);
+                return previous != null ? previous : r;
+            });
+        }
+        return reply;
     }
 
     @Override
     public String toString() {
         return delegate + " with fault " + fault;
+    }
+
+    /** A subscription whose unsubscribe does something else first. */
+    private static final class Wrapped implements Subscription {
+        private final Subscription inner;
+        private final Runnable unsubscribe;
+
+        Wrapped(Subscription inner, Runnable unsubscribe) {
+            this.inner = inner;
+            this.unsubscribe = unsubscribe;
+        }
+
+        @Override
+        public String topic() {
+            return inner.topic();
+        }
+
+        @Override
+        public String queue() {
+            return inner.queue();
+        }
+
+        @Override
+        public boolean isActive() {
+            return inner.isActive();
+        }
+
+        @Override
+        public void unsubscribe() {
+            unsubscribe.run();
+        }
+    }
+
+    /** An event seen with another topic or message; settles and replies through the original. */
+    private static final class Changed implements Event {
+        private final Event original;
+        private final String topic;
+        private final Message message;
+
+        Changed(Event original, String topic, Message message) {
+            this.original = original;
+            this.topic = topic;
+            this.message = message;
+        }
+
+        @Override
+        public String topic() {
+            return topic;
+        }
+
+        @Override
+        public Message message() {
+            return message;
+        }
+
+        @Override
+        public int deliveryAttempt() {
+            return original.deliveryAttempt();
+        }
+
+        @Override
+        public void ack() {
+            original.ack();
+        }
+
+        @Override
+        public void nack() {
+            original.nack();
+        }
+
+        @Override
+        public void reply(Message reply) {
+            original.reply(reply);
+        }
     }
 }

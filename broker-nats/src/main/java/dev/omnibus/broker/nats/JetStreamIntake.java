@@ -88,7 +88,8 @@ final class JetStreamIntake {
                 .deliverPolicy(from > 0 ? DeliverPolicy.ByStartSequence : DeliverPolicy.New)
                 .ackWait(settings.ackWait())
                 .maxDeliver(-1) // the shared DeliveryRule gives up after maxDeliveries; the server keeps a message it could not dead-letter
-                .maxAckPending(Math.max(MIN_ACK_PENDING, 4L * options.prefetch()));
+                // manual ack: prefetch is the bound on unsettled deliveries, at the server too
+                .maxAckPending(options.autoAck() ? Math.max(MIN_ACK_PENDING, 4L * options.prefetch()) : options.prefetch());
         if (from > 0) {
             b.startSequence(from);
         }
