@@ -1,6 +1,7 @@
 package dev.omnibus.broker.event;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.omnibus.broker.Message;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Subscription;
 import dev.omnibus.broker.Topics;
@@ -19,10 +20,17 @@ import java.util.Objects;
  * {@code resource.<kind>.deleted}; the kind comes from {@link ResourceKind} or the lower-cased
  * simple class name. Bodies: the resource for created and deleted, {@code {"old":..,"new":..}}
  * for updated; header {@code event-type} is {@code resource.created} etc.
+ *
+ * <p>On a bus {@linkplain EventBus#withCloudEvents made for CloudEvents} every event is a
+ * CloudEvent in the bus's mode, with {@code type} {@code resource.<kind>.created} (or
+ * {@code updated}, {@code deleted}), the bus's {@code source}, a random {@code id} and the
+ * same bodies as data; subscribers read both forms.
  */
 public final class ResourceEvents {
     /** First token of every resource topic. */
     public static final String PREFIX = "resource";
+    /** Header naming the resource kind. */
+    static final String RESOURCE_KIND = "resource-kind";
 
     private final EventBus bus;
 
@@ -94,10 +102,18 @@ public final class ResourceEvents {
 
     private void publish(Object resource, String action, Object body) {
         Objects.requireNonNull(resource, "resource must not be null");
-        bus.broker().publish(topicOf(resource.getClass(), action), bus.toMessage(body, Map.of()).toBuilder()
-                .header(EventBus.EVENT_TYPE, PREFIX + "." + action)
-                .header("resource-kind", kindOf(resource.getClass()))
-                .build());
+        String kind = kindOf(resource.getClass());
+        Message message;
+        if (bus.cloudEventMode().isPresent()) {
+            message = bus.toCloudEventMessage(bus.newCloudEvent(PREFIX + "." + kind + "." + action).build(), body,
+                    Map.of(RESOURCE_KIND, kind), bus.cloudEventMode().get());
+        } else {
+            message = bus.toMessage(body, Map.of()).toBuilder()
+                    .header(EventBus.EVENT_TYPE, PREFIX + "." + action)
+                    .header(RESOURCE_KIND, kind)
+                    .build();
+        }
+        bus.broker().publish(topicOf(resource.getClass(), action), message);
     }
 
     private <T> Subscription subscribeKind(TypedHandler<ResourceEvent<T>> handler, SubscribeOptions options,
@@ -124,7 +140,7 @@ public final class ResourceEvents {
                         throw new CodecException("unknown resource action '" + action + "' in topic '" + topic
                                 + "'; expected created, updated or deleted", null);
                 }
-            } catch (CodecException e) {
+            } catch (CodecException | InvalidCloudEventException e) {
                 bus.poisonOf(event, e, options);
                 return;
             }

@@ -9,6 +9,8 @@ import dev.omnibus.broker.MessageTooLargeException;
 import dev.omnibus.broker.NotConnectedException;
 import dev.omnibus.broker.RequestException;
 import dev.omnibus.broker.SubscribeOptions;
+import dev.omnibus.broker.event.CloudEventBinding;
+import dev.omnibus.broker.event.CloudEventCapable;
 import dev.omnibus.broker.support.AbstractBroker;
 import dev.omnibus.broker.support.AbstractSubscription;
 import dev.omnibus.broker.support.PendingRequests;
@@ -31,7 +33,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Publishing hands the message (never copied) to each matching subscription's bounded buffer
  * on the publisher's thread; handlers run on each subscription's own worker threads.
  */
-public final class MemoryBroker extends AbstractBroker {
+public final class MemoryBroker extends AbstractBroker implements CloudEventCapable {
+    /** {@link CloudEventBinding#DEFAULT}: {@code ce-} headers, datacontenttype in {@code content-type}, values as they are. */
+    static final CloudEventBinding CLOUD_EVENTS = CloudEventBinding.DEFAULT;
+
     public static final long DEFAULT_MAX_MESSAGE_BYTES = 16L * 1024 * 1024;
 
     private static final AtomicLong INSTANCES = new AtomicLong();
@@ -149,5 +154,10 @@ public final class MemoryBroker extends AbstractBroker {
                 throw new MessageTooLargeException(topic, size, maxMessageBytes);
             }
         }
+    }
+
+    @Override
+    public CloudEventBinding cloudEventBinding() {
+        return CLOUD_EVENTS;
     }
 }

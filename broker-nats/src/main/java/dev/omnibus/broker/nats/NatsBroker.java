@@ -11,6 +11,8 @@ import dev.omnibus.broker.NotConnectedException;
 import dev.omnibus.broker.PublishException;
 import dev.omnibus.broker.RequestException;
 import dev.omnibus.broker.SubscribeOptions;
+import dev.omnibus.broker.event.CloudEventBinding;
+import dev.omnibus.broker.event.CloudEventCapable;
 import dev.omnibus.broker.support.AbstractBroker;
 import dev.omnibus.broker.support.AbstractSubscription;
 import io.nats.client.Connection;
@@ -60,7 +62,10 @@ import java.util.concurrent.TimeoutException;
  * {@link #disconnect()} closes the subscriptions (handing unhandled JetStream messages back), then
  * drains the connection within the shutdown timeout.
  */
-public final class NatsBroker extends AbstractBroker {
+public final class NatsBroker extends AbstractBroker implements CloudEventCapable {
+    /** The NATS binding of CloudEvents: {@code ce-} headers, datacontenttype in {@code ce-datacontenttype}, values percent-encoded. */
+    static final CloudEventBinding CLOUD_EVENTS = CloudEventBinding.of("ce-", "ce-datacontenttype", true);
+
     private static final long ACK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Set<Capability> CORE = EnumSet.of(Capability.QUEUE_GROUPS, Capability.WILDCARDS,
@@ -779,5 +784,10 @@ public final class NatsBroker extends AbstractBroker {
         } catch (RuntimeException e) {
             // closing is best effort
         }
+    }
+
+    @Override
+    public CloudEventBinding cloudEventBinding() {
+        return CLOUD_EVENTS;
     }
 }

@@ -5,6 +5,7 @@ import com.rabbitmq.client.LongString;
 import dev.omnibus.broker.Headers;
 import dev.omnibus.broker.Message;
 import java.nio.charset.StandardCharsets;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Message to AMQP and back without an envelope: headers travel in the AMQP headers table, the
  * body as is. The id, content type, correlation id and reply-to are also copied to the standard
  * AMQP properties so that services without Omnibus see them where they expect them, and are read
- * from those properties when a foreign publisher sets only them.
+ * from those properties when a foreign publisher sets only them. A foreign header that is an
+ * AMQP timestamp reads as RFC 3339 in UTC ({@code 2026-04-05T17:31:00Z}).
  */
 final class AmqpCodec {
     /** The quorum queue's count of earlier deliveries of a message. */
@@ -87,6 +89,10 @@ final class AmqpCodec {
         }
         if (v instanceof byte[]) {
             return new String((byte[]) v, StandardCharsets.UTF_8);
+        }
+        if (v instanceof Date d) {
+            // an AMQP timestamp: RFC 3339 in UTC, as a CloudEvents 'time' and other readers expect
+            return d.toInstant().toString();
         }
         return String.valueOf(v);
     }

@@ -15,6 +15,8 @@ import dev.omnibus.broker.Message;
 import dev.omnibus.broker.NotConnectedException;
 import dev.omnibus.broker.RequestException;
 import dev.omnibus.broker.SubscribeOptions;
+import dev.omnibus.broker.event.CloudEventBinding;
+import dev.omnibus.broker.event.CloudEventCapable;
 import dev.omnibus.broker.support.AbstractBroker;
 import dev.omnibus.broker.support.AbstractSubscription;
 import dev.omnibus.broker.support.Redaction;
@@ -42,7 +44,13 @@ import java.util.concurrent.TimeoutException;
  * to the publish timeout and then throws. Handlers run on the subscriptions' own threads, never
  * on amqp-client's.
  */
-public final class RabbitMqBroker extends AbstractBroker {
+public final class RabbitMqBroker extends AbstractBroker implements CloudEventCapable {
+    /**
+     * The AMQP binding of CloudEvents, carried to 0-9-1: {@code cloudEvents_} headers in the headers table,
+     * datacontenttype in {@code content-type} (also the AMQP content_type property).
+     */
+    static final CloudEventBinding CLOUD_EVENTS = CloudEventBinding.of("cloudEvents_", Headers.CONTENT_TYPE, false);
+
     private volatile Session session;
 
     RabbitMqBroker(BrokerOptions options) {
@@ -195,5 +203,10 @@ public final class RabbitMqBroker extends AbstractBroker {
                     + "; check that RabbitMQ runs there and the address is right";
         }
         return new ConnectionException(msg, e);
+    }
+
+    @Override
+    public CloudEventBinding cloudEventBinding() {
+        return CLOUD_EVENTS;
     }
 }

@@ -11,6 +11,7 @@ import dev.omnibus.broker.event.ResourceEvent;
 import dev.omnibus.broker.event.ResourceEvents;
 import dev.omnibus.broker.event.ResourceKind;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -143,7 +144,9 @@ final class DemoCommand implements Callable<Integer> {
         CountDownLatch three = new CountDownLatch(3);
         new ResourceEvents(EventBus.create(warehouse)).subscribe((event, delivery) -> {
             if (event instanceof ResourceEvent.Created<Product> c) {
-                say("  [warehouse/stock]   new product %s (%s) -> stock record created", c.resource().sku(), c.resource().name());
+                say("  [warehouse/stock]   new product %s (%s) -> stock record created (CloudEvent %s)", c.resource().sku(),
+                        c.resource().name(), EventBus.create(warehouse).readCloudEvent(delivery.message(), Product.class)
+                                .attributes().type());
             } else if (event instanceof ResourceEvent.Updated<Product> u) {
                 say("  [warehouse/stock]   %s price %s -> %s", u.newResource().sku(), u.oldResource().price(), u.newResource().price());
             } else {
@@ -151,7 +154,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             three.countDown();
         }, Product.class);
-        ResourceEvents catalogue = new ResourceEvents(EventBus.create(shop));
+        // published as CloudEvents (binary mode): any CloudEvents SDK reads them off the broker
+        ResourceEvents catalogue = new ResourceEvents(EventBus.create(shop).withCloudEvents(URI.create("/demo/catalogue")));
         Product mug = new Product("sku-7", "Omnibus mug", new BigDecimal("9.90"));
         Product cheaper = new Product("sku-7", "Omnibus mug", new BigDecimal("7.90"));
         say("  [shop/catalogue]    publishing created, updated and deleted on resource.demoproduct.*");
