@@ -49,6 +49,9 @@ import org.springframework.core.MethodParameter;
 public class OmnibusListenerRegistrar implements BeanPostProcessor, SmartInitializingSingleton, SmartLifecycle, BeanFactoryAware {
     private static final Logger LOG = LoggerFactory.getLogger(OmnibusListenerRegistrar.class);
 
+    /** Packages whose types are never a payload: the broker API's own (Broker, Subscription, ...) and its internals. */
+    private static final Set<String> NOT_PAYLOADS = Set.of("dev.omnibus.broker", "dev.omnibus.broker.spi", "dev.omnibus.broker.support");
+
     private final List<Endpoint> endpoints = new CopyOnWriteArrayList<>();
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final ConversionService conversion = DefaultConversionService.getSharedInstance();
@@ -146,6 +149,9 @@ public class OmnibusListenerRegistrar implements BeanPostProcessor, SmartInitial
 
     private String resolve(String value) {
         String resolved = beanFactory != null ? beanFactory.resolveEmbeddedValue(value) : value;
+        if (resolved != null && resolved.contains("${")) {
+            throw new IllegalArgumentException("'" + value + "' has a placeholder that no property resolves");
+        }
         return resolved == null ? "" : resolved.trim();
     }
 
@@ -172,7 +178,7 @@ public class OmnibusListenerRegistrar implements BeanPostProcessor, SmartInitial
                 out[i] = new Param(Kind.MESSAGE, null, false, null, null);
             } else if (t == Event.class) {
                 out[i] = new Param(Kind.EVENT, null, false, null, null);
-            } else if (t.isPrimitive() || t.getName().startsWith("dev.omnibus.") || t.getName().startsWith("org.springframework.")
+            } else if (t.isPrimitive() || NOT_PAYLOADS.contains(t.getPackageName()) || t.getName().startsWith("org.springframework.")
                     || t == Object.class || Thread.class.isAssignableFrom(t) || java.util.function.Function.class.isAssignableFrom(t)) {
                 throw new IllegalArgumentException("parameter " + i + " has unknown type " + t.getName()
                         + "; a listener takes one payload (a type the codec decodes), Message, Event and @Header(\"name\") values");
