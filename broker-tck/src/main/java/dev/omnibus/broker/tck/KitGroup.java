@@ -88,6 +88,11 @@ public abstract class KitGroup {
         return kit.group(name);
     }
 
+    /** {@link #group(String)} where {@code broker} declares queue groups, else null (a broadcast subscription). */
+    protected final String groupIfSupported(Broker broker, String name) {
+        return broker.capabilities().contains(Capability.QUEUE_GROUPS) ? group(name) : null;
+    }
+
     /** Skips the test, with the reason, unless {@code broker} declares {@code capability}. */
     protected final void assumeCapability(Broker broker, Capability capability) {
         kit.assumeCapability(broker, capability);

@@ -1,12 +1,6 @@
 package dev.omnibus.broker.tck;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.omnibus.broker.spi.PropertySet;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -19,20 +13,14 @@ public final class PropertiesReadme {
     public static final String BEGIN = "<!-- properties:begin -->";
     public static final String END = "<!-- properties:end -->";
     /** System property that makes {@link #assertUpToDate} rewrite the README. */
-    public static final String UPDATE_PROPERTY = "omnibus.updateDocs";
+    public static final String UPDATE_PROPERTY = GeneratedDocs.UPDATE_PROPERTY;
 
     private PropertiesReadme() {
     }
 
     /** {@code readme} with the text between the markers replaced by {@code table}. */
     public static String withTable(String readme, String table) {
-        int begin = readme.indexOf(BEGIN);
-        int end = readme.indexOf(END);
-        if (begin < 0 || end < begin || readme.indexOf(BEGIN, begin + 1) >= 0) {
-            throw new IllegalStateException("the README needs exactly one '" + BEGIN + "' line, followed by an '" + END
-                    + "' line, around its properties table");
-        }
-        return readme.substring(0, begin) + BEGIN + "\n" + table + readme.substring(end);
+        return GeneratedDocs.withSection(readme, "properties", table);
     }
 
     /**
@@ -41,26 +29,6 @@ public final class PropertiesReadme {
      * with {@value #UPDATE_PROPERTY}{@code =true} the README is rewritten and the check passes.
      */
     public static void assertUpToDate(Path readme, PropertySet properties, Class<?> test) {
-        try {
-            String actual = Files.readString(readme, StandardCharsets.UTF_8);
-            String expected = withTable(actual, properties.markdownTable());
-            if (expected.equals(actual)) {
-                return;
-            }
-            if (Boolean.getBoolean(UPDATE_PROPERTY)) {
-                Files.writeString(readme, expected, StandardCharsets.UTF_8);
-                return;
-            }
-            Path target = Path.of("target", readme.getFileName() + ".expected");
-            Files.createDirectories(target.getParent());
-            Files.writeString(target, expected, StandardCharsets.UTF_8);
-            String module = Path.of("").toAbsolutePath().getFileName().toString();
-            assertThat(actual).as("the properties table of %s differs from the declarations; copy %s over it, or run"
-                            + " mvn -pl %s -am test -Dtest=%s -Dsurefire.failIfNoSpecifiedTests=false -D%s=true",
-                    readme.toAbsolutePath().normalize(), target.toAbsolutePath(), module, test.getSimpleName(), UPDATE_PROPERTY)
-                    .isEqualTo(expected);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        GeneratedDocs.assertUpToDate(readme, "properties", properties.markdownTable(), test);
     }
 }
