@@ -195,7 +195,7 @@ final class NodeConsumer implements Runnable {
                 } finally {
                     polling = false;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : records) {
+                for (ConsumerRecord<byte[], byte[]> r : inTimestampOrder(records)) {
                     dispatch(r);
                 }
             } catch (WakeupException e) {
@@ -214,6 +214,34 @@ final class NodeConsumer implements Runnable {
         } catch (RuntimeException e) {
             LOG.debug("Closing the broadcast consumer: {}", e.toString());
         }
+    }
+
+    /**
+     * The records of one poll merged across partitions by timestamp, each partition's own order kept:
+     * what one publisher sent to several topics (a pattern subscription) arrives in publish order
+     * when it arrives in one poll.
+     */
+    static List<ConsumerRecord<byte[], byte[]>> inTimestampOrder(ConsumerRecords<byte[], byte[]> records) {
+        List<List<ConsumerRecord<byte[], byte[]>>> lists = new ArrayList<>();
+        for (TopicPartition p : records.partitions()) {
+            lists.add(records.records(p));
+        }
+        if (lists.size() <= 1) {
+            return lists.isEmpty() ? List.of() : lists.get(0);
+        }
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>(records.count());
+        int[] at = new int[lists.size()];
+        while (out.size() < records.count()) {
+            int best = -1;
+            for (int i = 0; i < lists.size(); i++) {
+                if (at[i] < lists.get(i).size() && (best < 0
+                        || lists.get(i).get(at[i]).timestamp() < lists.get(best).get(at[best]).timestamp())) {
+                    best = i;
+                }
+            }
+            out.add(lists.get(best).get(at[best]++));
+        }
+        return out;
     }
 
     private void dispatch(ConsumerRecord<byte[], byte[]> r) {

@@ -26,12 +26,14 @@ final class PartitionLedger {
     private final Set<Long> running = new HashSet<>();
     private long next = -1;
     private long committed = -1;
+    private long committedDelivered = -1;
     private boolean revoked;
 
     PartitionLedger(TopicPartition partition, OffsetAndMetadata committedOffset) {
         this.partition = partition;
         this.deliveredBefore = deliveredOf(committedOffset);
         this.committed = committedOffset == null ? -1 : committedOffset.offset();
+        this.committedDelivered = deliveredBefore;
     }
 
     /** The first delivery attempt of the record at {@code offset}: 2 when an earlier owner had it already. */
@@ -104,15 +106,19 @@ final class PartitionLedger {
             return null;
         }
         long offset = open.isEmpty() ? next : open.first();
-        if (offset == committed) {
+        long delivered = Math.max(next, deliveredBefore);
+        if (offset == committed && delivered == committedDelivered) {
             return null;
         }
-        return new OffsetAndMetadata(offset, DELIVERED + Math.max(next, deliveredBefore));
+        return new OffsetAndMetadata(offset, DELIVERED + delivered);
     }
 
     /** Called once {@code c} was committed. */
     synchronized void committed(OffsetAndMetadata c) {
-        committed = Math.max(committed, c.offset());
+        if (c.offset() >= committed) {
+            committed = c.offset();
+            committedDelivered = Math.max(committedDelivered, deliveredOf(c));
+        }
     }
 
     static long deliveredOf(OffsetAndMetadata c) {
