@@ -23,7 +23,8 @@ class SwapByClasspathTest {
     private static final Map<String, List<String>> BACKEND_JARS = Map.of(
             "memory", List.of("broker-memory"),
             "nats", List.of("broker-nats", "jnats"),
-            "rabbitmq", List.of("broker-rabbitmq", "amqp-client"));
+            "rabbitmq", List.of("broker-rabbitmq", "amqp-client"),
+            "kafka", List.of("broker-kafka", "kafka-clients"));
 
     @ParameterizedTest(name = "on {0}")
     @CsvSource({"memory, ''", "nats, nats", "rabbitmq, rabbitmq"})

@@ -1,0 +1,309 @@
+package dev.omnibus.broker.kafka;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of a queue group: a consumer of the group's Kafka consumer group, with manual commits
+ * of each partition's settled prefix ({@link PartitionLedger}) and cooperative rebalancing. A
+ * partition without a committed offset starts at the earliest offset in a durable group, and at the
+ * first record published at or after this member subscribed in a non-durable one; that start is
+ * committed at once, so the group keeps it. Revoked partitions wait briefly for running handlers,
+ * then commit. All consumer calls happen on its thread.
+ */
+final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupConsumer.class);
+    private static final long COMMIT_EVERY_MS = 200;
+
+    private final KafkaSubscription sub;
+    private final java.util.function.Consumer<String> onLeft;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String groupId;
+    private final boolean durable;
+    private final int threshold;
+    private final Duration callTimeout;
+    private final long revokeWaitMillis;
+    private final long settleMillis;
+    private final Map<TopicPartition, PartitionLedger> ledgers = new ConcurrentHashMap<>();
+    private final CountDownLatch released = new CountDownLatch(1);
+    private final Object ready = new Object();
+    private final Thread thread;
+    private volatile boolean intake = true;
+    private long firstAssignment = -1;
+    private boolean owned;
+    private long lastCommit;
+
+    /**
+     * @param onLeft called with the group id after this member left, for a non-durable group (null for a durable one)
+     */
+    GroupConsumer(KafkaSubscription sub, KafkaConsumer<byte[], byte[]> consumer, String groupId, Duration callTimeout,
+            Duration heartbeat, java.util.function.Consumer<String> onLeft) {
+        this.sub = sub;
+        this.onLeft = onLeft;
+        this.consumer = consumer;
+        this.groupId = groupId;
+        this.durable = sub.options().durable();
+        this.threshold = Math.max(1, Math.min(sub.options().prefetch(), sub.options().bufferSize()));
+        this.callTimeout = callTimeout;
+        this.revokeWaitMillis = Math.min(2_000, sub.options().blockTimeout().toMillis());
+        this.settleMillis = 3 * heartbeat.toMillis();
+        this.thread = new Thread(this, "omnibus-kafka-group-" + sub.name());
+        thread.setDaemon(true);
+    }
+
+    String groupId() {
+        return groupId;
+    }
+
+    /**
+     * Joins the group; returns once this member holds partitions, or its first assignment is empty and
+     * stayed so for a few heartbeats (more members than partitions), or {@code timeout} passed.
+     */
+    void start(Duration timeout) {
+        thread.start();
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        synchronized (ready) {
+            while (true) {
+                long now = System.currentTimeMillis();
+                if (owned || firstAssignment > 0 && now - firstAssignment >= settleMillis) {
+                    return;
+                }
+                if (now >= deadline) {
+                    LOG.warn("Queue group '{}' (consumer group '{}'): no partition assigned within {}; the subscription"
+                            + " stays and takes partitions when the group gives it some", sub.queue(), groupId, timeout);
+                    return;
+                }
+                try {
+                    ready.wait(Math.min(100, deadline - now));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            if (sub.regex != null) {
+                consumer.subscribe(sub.regex, this);
+            } else {
+                consumer.subscribe(List.of(sub.topic()), this);
+            }
+            while (intake) {
+              try {
+                flowControl();
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    PartitionLedger ledger = ledgers.get(new TopicPartition(r.topic(), r.partition()));
+                    if (ledger == null) {
+                        continue;
+                    }
+                    ledger.offered(r.offset());
+                    sub.offer(r.topic(), KafkaWire.message(r), ledger.firstAttempt(r.offset()), new Rec(ledger, r.offset()));
+                }
+                if (System.currentTimeMillis() - lastCommit >= COMMIT_EVERY_MS) {
+                    commit(false);
+                }
+              } catch (WakeupException e) {
+                // stopIntake
+              } catch (RuntimeException e) {
+                if (intake) {
+                    LOG.warn("Queue group '{}' (consumer group '{}'): {}; retrying", sub.queue(), groupId, e.toString());
+                    pause();
+                }
+              }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Queue group '{}' (consumer group '{}') cannot subscribe: {}", sub.queue(), groupId, e.toString());
+        }
+        try {
+            // handlers finish (or are given back) first, then the settled prefix is committed and the member leaves
+            released.await(30, TimeUnit.SECONDS);
+            commit(true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("Queue group '{}': last commit failed ({}); the group redelivers what this member handled since its"
+                    + " previous commit", sub.queue(), e.toString());
+        } finally {
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                LOG.debug("Closing the consumer of group '{}': {}", groupId, e.toString());
+            }
+            if (onLeft != null) {
+                onLeft.accept(groupId);
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void flowControl() {
+        int open = 0;
+        for (PartitionLedger l : ledgers.values()) {
+            open += l.openCount();
+        }
+        Set<TopicPartition> assignment = consumer.assignment();
+        if (open >= threshold) {
+            consumer.pause(assignment);
+        } else if (!consumer.paused().isEmpty()) {
+            consumer.resume(consumer.paused());
+        }
+    }
+
+    private void commit(boolean sync) {
+        lastCommit = System.currentTimeMillis();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        Map<TopicPartition, PartitionLedger> by = new HashMap<>();
+        ledgers.forEach((p, l) -> {
+            OffsetAndMetadata c = l.toCommit();
+            if (c != null) {
+                offsets.put(p, c);
+                by.put(p, l);
+            }
+        });
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            consumer.commitSync(offsets, callTimeout);
+            offsets.forEach((p, c) -> by.get(p).committed(c));
+        } else {
+            consumer.commitAsync(offsets, (done, e) -> {
+                if (e == null) {
+                    done.forEach((p, c) -> by.get(p).committed(c));
+                } else {
+                    LOG.debug("Commit for group '{}' failed, retried with the next: {}", groupId, e.toString());
+                }
+            });
+        }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> last = new HashMap<>();
+        for (TopicPartition p : partitions) {
+            PartitionLedger l = ledgers.remove(p);
+            if (l != null) {
+                l.revoke(revokeWaitMillis);
+                if (l.finalCommit() != null) {
+                    last.put(p, l.finalCommit());
+                }
+            }
+        }
+        if (!last.isEmpty()) {
+            try {
+                consumer.commitSync(last, callTimeout);
+            } catch (RuntimeException e) {
+                LOG.warn("Queue group '{}': commit on rebalance failed ({}); the new owner redelivers from the previous commit",
+                        sub.queue(), e.toString());
+            }
+        }
+        LOG.debug("Group '{}' revoked {}", groupId, partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        for (TopicPartition p : partitions) {
+            PartitionLedger l = ledgers.remove(p);
+            if (l != null) {
+                l.revoke(0);
+            }
+        }
+        LOG.debug("Group '{}' lost {}", groupId, partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty()) {
+            Set<TopicPartition> set = new HashSet<>(partitions);
+            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(set, callTimeout);
+            Map<TopicPartition, OffsetAndMetadata> pins = new HashMap<>();
+            Map<TopicPartition, Long> times = new HashMap<>();
+            for (TopicPartition p : set) {
+                if (committed.get(p) == null) {
+                    times.put(p, sub.startMillis);
+                }
+            }
+            if (!times.isEmpty()) {
+                Map<TopicPartition, Long> start;
+                if (durable) {
+                    start = consumer.beginningOffsets(times.keySet(), callTimeout);
+                } else {
+                    start = new HashMap<>(consumer.endOffsets(times.keySet(), callTimeout));
+                    Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(times, callTimeout);
+                    found.forEach((p, ot) -> {
+                        if (ot != null) {
+                            start.put(p, ot.offset());
+                        }
+                    });
+                }
+                start.forEach((p, offset) -> {
+                    consumer.seek(p, offset);
+                    pins.put(p, new OffsetAndMetadata(offset, PartitionLedger.DELIVERED + offset));
+                });
+                try {
+                    consumer.commitSync(pins, callTimeout);
+                } catch (RuntimeException e) {
+                    LOG.debug("Group '{}': could not pin the start of {}: {}", groupId, pins.keySet(), e.toString());
+                }
+            }
+            for (TopicPartition p : set) {
+                OffsetAndMetadata c = committed.get(p) != null ? committed.get(p) : pins.get(p);
+                ledgers.put(p, new PartitionLedger(p, c));
+            }
+        }
+        LOG.debug("Group '{}' assigned {}", groupId, partitions);
+        synchronized (ready) {
+            if (firstAssignment < 0) {
+                firstAssignment = System.currentTimeMillis();
+            }
+            owned |= !ledgers.isEmpty();
+            ready.notifyAll();
+        }
+    }
+
+    /** Stops polling; the member stays in the group until {@link #close}. */
+    void stopIntake() {
+        intake = false;
+        consumer.wakeup();
+    }
+
+    /** After the subscription's handlers are done: commits, leaves the group, and waits for it. */
+    void close(Duration timeout) {
+        stopIntake();
+        released.countDown();
+        try {
+            thread.join(Math.max(1, timeout.toMillis()) + 7_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package dev.omnibus.broker.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one consumer of a node's broadcast subscriptions. It joins no consumer group: it assigns
+ * itself the partitions its subscriptions need and commits nothing, since a broadcast subscription
+ * starts at the end and does not outlive its process. A subscription starts at the partitions' end
+ * offsets when it subscribes, so it never replays history; a topic its pattern finds later (every
+ * {@code metadataMaxAge}, or at once when this node creates it) is read from the first record
+ * published at or after the subscription, so nothing published to it meanwhile is missed.
+ *
+ * <p>All consumer calls happen on its thread; others hand it commands.
+ */
+final class NodeConsumer implements Runnable {
+    static final int MAX_POLL = 500;
+    private static final Logger LOG = LoggerFactory.getLogger(NodeConsumer.class);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Duration callTimeout;
+    private final long refreshMillis;
+    private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
+    private final List<KafkaSubscription> subs = new ArrayList<>();
+    private final Set<TopicPartition> assigned = new HashSet<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean refreshSoon;
+    private volatile boolean polling;
+    private long lastRefresh;
+
+    NodeConsumer(KafkaConsumer<byte[], byte[]> consumer, String nodeId, Duration callTimeout, Duration refresh) {
+        this.consumer = consumer;
+        this.callTimeout = callTimeout;
+        this.refreshMillis = refresh.toMillis();
+        this.thread = new Thread(this, "omnibus-kafka-node-" + nodeId);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Adds {@code s}; completes once records published from now on reach it. */
+    CompletableFuture<Void> add(KafkaSubscription s) {
+        return command(() -> {
+            if (s.regex == null) {
+                cover(s, s.topic(), null);
+            } else {
+                for (String topic : consumer.listTopics(callTimeout).keySet()) {
+                    if (s.matches(topic)) {
+                        cover(s, topic, null);
+                    }
+                }
+            }
+            subs.add(s);
+        });
+    }
+
+    void remove(KafkaSubscription s) {
+        command(() -> {
+            subs.remove(s);
+            Set<TopicPartition> needed = new HashSet<>();
+            subs.forEach(x -> needed.addAll(x.next.keySet()));
+            if (assigned.retainAll(needed)) {
+                consumer.assign(assigned);
+            }
+        });
+    }
+
+    /** This node created {@code topic}: pattern subscriptions look for it at once. */
+    void topicCreated(String topic) {
+        refreshSoon = true;
+    }
+
+    private CompletableFuture<Void> command(Runnable r) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        commands.add(() -> {
+            try {
+                try {
+                    r.run();
+                } catch (WakeupException e) {
+                    // meant for a poll, caught by this command's first call: run it again
+                    r.run();
+                }
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        if (polling) {
+            consumer.wakeup();
+        }
+        return done;
+    }
+
+    /** Makes {@code s} read {@code topic}: from the end now, or ({@code sinceMillis}) from the first record at or after it. */
+    private void cover(KafkaSubscription s, String topic, Long sinceMillis) {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, callTimeout);
+        if (infos == null || infos.isEmpty()) {
+            return;
+        }
+        List<TopicPartition> parts = new ArrayList<>();
+        infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
+        Map<TopicPartition, Long> ends = consumer.endOffsets(parts, callTimeout);
+        Map<TopicPartition, Long> from = new HashMap<>(ends);
+        if (sinceMillis != null) {
+            Map<TopicPartition, Long> query = new HashMap<>();
+            parts.forEach(p -> query.put(p, sinceMillis));
+            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query, callTimeout);
+            found.forEach((p, ot) -> {
+                if (ot != null) {
+                    from.put(p, ot.offset());
+                }
+            });
+        }
+        for (TopicPartition p : parts) {
+            long offset = from.get(p);
+            s.next.put(p, offset);
+            if (assigned.add(p)) {
+                consumer.assign(assigned);
+                consumer.seek(p, offset);
+            } else if (consumer.position(p, callTimeout) > offset) {
+                // an older subscription is past it already: go back; the others skip what they had
+                consumer.seek(p, offset);
+            }
+        }
+    }
+
+    private void refresh() {
+        lastRefresh = System.currentTimeMillis();
+        refreshSoon = false;
+        boolean patterns = subs.stream().anyMatch(s -> s.regex != null);
+        if (!patterns) {
+            return;
+        }
+        Set<String> topics = consumer.listTopics(callTimeout).keySet();
+        for (KafkaSubscription s : subs) {
+            if (s.regex == null) {
+                continue;
+            }
+            Set<String> covered = new HashSet<>();
+            s.next.keySet().forEach(p -> covered.add(p.topic()));
+            for (String t : topics) {
+                if (!covered.contains(t) && s.matches(t)) {
+                    cover(s, t, s.startMillis);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                Runnable c;
+                while ((c = commands.poll()) != null) {
+                    c.run();
+                }
+                if (refreshSoon || System.currentTimeMillis() - lastRefresh >= refreshMillis) {
+                    refresh();
+                }
+                if (assigned.isEmpty()) {
+                    c = commands.poll(100, TimeUnit.MILLISECONDS);
+                    if (c != null) {
+                        commands.add(c);
+                    }
+                    continue;
+                }
+                boolean full = subs.stream().anyMatch(KafkaSubscription::saturated);
+                if (full) {
+                    consumer.pause(assigned);
+                } else if (!consumer.paused().isEmpty()) {
+                    consumer.resume(consumer.paused());
+                }
+                ConsumerRecords<byte[], byte[]> records;
+                polling = true;
+                try {
+                    records = commands.isEmpty() ? consumer.poll(Duration.ofMillis(100)) : ConsumerRecords.empty();
+                } finally {
+                    polling = false;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : inTimestampOrder(records)) {
+                    dispatch(r);
+                }
+            } catch (WakeupException e) {
+                // a command is waiting
+            } catch (InterruptedException e) {
+                break;
+            } catch (RuntimeException e) {
+                if (running) {
+                    LOG.warn("Broadcast consumer: {}; retrying", e.toString());
+                    sleep();
+                }
+            }
+        }
+        try {
+            consumer.close(Duration.ofSeconds(2));
+        } catch (RuntimeException e) {
+            LOG.debug("Closing the broadcast consumer: {}", e.toString());
+        }
+    }
+
+    /**
+     * The records of one poll merged across partitions by timestamp, each partition's own order kept:
+     * what one publisher sent to several topics (a pattern subscription) arrives in publish order
+     * when it arrives in one poll.
+     */
+    static List<ConsumerRecord<byte[], byte[]>> inTimestampOrder(ConsumerRecords<byte[], byte[]> records) {
+        List<List<ConsumerRecord<byte[], byte[]>>> lists = new ArrayList<>();
+        for (TopicPartition p : records.partitions()) {
+            lists.add(records.records(p));
+        }
+        if (lists.size() <= 1) {
+            return lists.isEmpty() ? List.of() : lists.get(0);
+        }
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>(records.count());
+        int[] at = new int[lists.size()];
+        while (out.size() < records.count()) {
+            int best = -1;
+            for (int i = 0; i < lists.size(); i++) {
+                if (at[i] < lists.get(i).size() && (best < 0
+                        || lists.get(i).get(at[i]).timestamp() < lists.get(best).get(at[best]).timestamp())) {
+                    best = i;
+                }
+            }
+            out.add(lists.get(best).get(at[best]++));
+        }
+        return out;
+    }
+
+    private void dispatch(ConsumerRecord<byte[], byte[]> r) {
+        TopicPartition p = new TopicPartition(r.topic(), r.partition());
+        dev.omnibus.broker.Message m = null;
+        for (KafkaSubscription s : subs) {
+            Long want = s.next.get(p);
+            if (want == null || r.offset() < want) {
+                continue;
+            }
+            s.next.put(p, r.offset() + 1);
+            if (m == null) {
+                m = KafkaWire.message(r);
+            }
+            s.offer(r.topic(), m, 1, Rec.BROADCAST);
+        }
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void close(Duration timeout) {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(Math.max(1, timeout.toMillis()) + 2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,337 @@
+package dev.omnibus.broker.tck;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A Kafka broker in KRaft mode (combined broker and controller) that the fixture runs itself in a
+ * child JVM, on free ports of 127.0.0.1 with a log directory of its own, so that restarting,
+ * stopping or {@code kill -9}-ing it disturbs nobody. The broker's classes come from the test
+ * JVM's classpath: a backend's test scope needs {@code org.apache.kafka:kafka_2.13} and
+ * {@code kafka-server} (no compile dependency here). The storage is formatted with
+ * {@code kafka.tools.StorageTool} and the broker runs {@code kafka.Kafka server.properties}.
+ *
+ * <p>Tuned for tests: {@code group.initial.rebalance.delay.ms=0}, short broker session (a node
+ * restarted after a SIGKILL is back in seconds), no topic auto-creation, one replica. A JVM
+ * shutdown hook kills every server still running, so nothing outlives the test run.
+ *
+ * <p>{@link #fromEnvironment()}: {@value #URL_ENV} names an external cluster to use instead.
+ */
+public final class LocalKafkaServer implements BrokerServer {
+    /** URL of an external cluster ({@code kafka://host:9092}) the kit uses instead of starting one. */
+    public static final String URL_ENV = "OMNIBUS_KAFKA_URL";
+    /** Restart command for the external cluster of {@value #URL_ENV}, if any. */
+    public static final String RESTART_ENV = "OMNIBUS_KAFKA_RESTART";
+    private static final String MAIN = "kafka.Kafka";
+    private static final String STORAGE_TOOL = "kafka.tools.StorageTool";
+    private static final Set<LocalKafkaServer> RUNNING = ConcurrentHashMap.newKeySet();
+    private static LocalKafkaServer shared;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(LocalKafkaServer::kill), "omnibus-kafka-reaper"));
+    }
+
+    private final int port;
+    private final int controllerPort;
+    private final Path dir;
+    private final String heap;
+    private Process process;
+
+    private LocalKafkaServer(int port, int controllerPort, Path dir, String heap) {
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.dir = dir;
+        this.heap = heap;
+    }
+
+    /** The run's shared broker: {@value #URL_ENV}'s cluster, else a local one started on first use (stopped at JVM exit). */
+    public static synchronized BrokerServer fromEnvironment() {
+        String url = System.getenv(URL_ENV);
+        if (url != null && !url.isBlank()) {
+            String restart = System.getenv(RESTART_ENV);
+            return new ExternalServer(url.trim(), "Kafka", restart == null || restart.isBlank() ? null : restart.trim(), null);
+        }
+        if (shared == null || !shared.isRunning()) {
+            shared = start(Map.of());
+        }
+        return shared;
+    }
+
+    /** Whether the Kafka broker's classes are on this JVM's classpath (for skip reasons). */
+    public static boolean available() {
+        try {
+            Class.forName(MAIN, false, LocalKafkaServer.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** A new broker of the fixture's own, with {@code overrides} added to its server.properties; close it when done. */
+    public static LocalKafkaServer start(Map<String, String> overrides) {
+        if (!available()) {
+            throw new IllegalStateException("the Kafka broker classes (" + MAIN + ") are not on the test classpath; add"
+                    + " org.apache.kafka:kafka_2.13 and org.apache.kafka:kafka-server in test scope, or set " + URL_ENV);
+        }
+        try {
+            int port = freePort();
+            int controller = freePort();
+            Path dir = Files.createTempDirectory("omnibus-kafka-" + port + "-");
+            LocalKafkaServer server = new LocalKafkaServer(port, controller, dir, System.getProperty("omnibus.kafka.heap", "512m"));
+            server.configure(overrides);
+            server.format();
+            server.launch();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start a Kafka broker: " + e.getMessage(), e);
+        }
+    }
+
+    private void configure(Map<String, String> overrides) throws IOException {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", dir.resolve("data").toString());
+        p.put("num.partitions", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "5");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("auto.create.topics.enable", "false");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("group.min.session.timeout.ms", "2000");
+        p.put("broker.session.timeout.ms", "3000");
+        p.put("broker.heartbeat.interval.ms", "500");
+        p.put("log.flush.interval.messages", "1");
+        p.put("log.segment.bytes", "16777216");
+        p.put("log.retention.check.interval.ms", "60000");
+        p.putAll(overrides);
+        String text = p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n")) + "\n";
+        Files.writeString(dir.resolve("server.properties"), text, StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("log4j2.properties"), "rootLogger.level=WARN\nrootLogger.appenderRef.out.ref=OUT\n"
+                + "appender.out.type=Console\nappender.out.name=OUT\nappender.out.layout.type=PatternLayout\n"
+                + "appender.out.layout.pattern=[%d] %p %m (%c)%n\n"
+                + "logger.started.name=kafka.server.KafkaRaftServer\nlogger.started.level=INFO\n", StandardCharsets.UTF_8);
+    }
+
+    private List<String> java(String main, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+        cmd.addAll(List.of("-Xmx" + heap, "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                "-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + dir.resolve("log4j2.properties"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info"));
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(main);
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private void format() throws IOException {
+        String clusterId = base64Uuid();
+        Process p = new ProcessBuilder(java(STORAGE_TOOL, "format", "--ignore-formatted", "-t", clusterId, "-c",
+                dir.resolve("server.properties").toString())).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("format.log").toFile()).start();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IOException("formatting the Kafka storage failed; see " + dir.resolve("format.log") + ": "
+                        + tail(dir.resolve("format.log")));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    private static String base64Uuid() {
+        UUID u = UUID.randomUUID();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+        b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    private synchronized void launch() throws IOException {
+        process = new ProcessBuilder(java(MAIN, dir.resolve("server.properties").toString())).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
+        RUNNING.add(this);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!ready()) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                kill();
+                throw new IOException("the Kafka broker on port " + port + " did not become ready; see " + dir.resolve("server.log")
+                        + ": " + tail(dir.resolve("server.log")));
+            }
+            pause(100);
+        }
+    }
+
+    /** Ready: the broker port accepts connections and the broker logged that it started. */
+    private boolean ready() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+        } catch (IOException e) {
+            return false;
+        }
+        return logSays("Kafka Server started");
+    }
+
+    private boolean logSays(String text) {
+        try {
+            return Files.readString(dir.resolve("server.log"), StandardCharsets.UTF_8).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            String s = Files.readString(log, StandardCharsets.UTF_8);
+            return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    /** Stops the broker gracefully (SIGTERM, its log kept) and waits for the process to end. */
+    public synchronized void stop() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        RUNNING.remove(this);
+    }
+
+    /** {@code kill -9}: the process ends at once, unflushed state and all; {@link #startAgain()} recovers. */
+    public synchronized void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        RUNNING.remove(this);
+    }
+
+    /** Starts a stopped or killed broker again: same ports, same data. */
+    public synchronized void startAgain() {
+        if (isRunning()) {
+            return;
+        }
+        try {
+            launch();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** The child JVM's process id, or -1. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
+    }
+
+    @Override
+    public String url() {
+        return "kafka://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public String description() {
+        return "Kafka broker (KRaft, child JVM -Xmx" + heap + ") on 127.0.0.1:" + port + " started by the kit (data " + dir + ")";
+    }
+
+    @Override
+    public boolean canRestart() {
+        return true;
+    }
+
+    @Override
+    public synchronized void restart() {
+        try {
+            stop();
+        } finally {
+            startAgain();
+        }
+    }
+
+    @Override
+    public void ensureRunning() {
+        startAgain();
+    }
+
+    @Override
+    public synchronized void close() {
+        kill();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temp directory left behind is harmless
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis); // polling a port, not synchronising threads
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description();
+    }
+}
