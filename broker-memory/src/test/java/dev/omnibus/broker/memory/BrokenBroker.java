@@ -35,91 +35,59 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class BrokenBroker implements Broker {
     enum Fault {
-        /** None: the control, which must pass what the faulty ones fail. */
-        NONE(),
+        NONE("None: the control, which must pass what the faulty ones fail."),
         // delivery and ordering
-        /** Acks one delivery in a thousand without running the handler: a message lost now and then. */
-        DROPS_ONE_IN_A_THOUSAND("PublishSubscribe#ordered", "PublishSubscribe#concurrentPublishers"),
-        /** Hands one message in a hundred to the handler after the one published behind it. */
-        REORDERS_ONE_IN_A_HUNDRED("PublishSubscribe#ordered"),
-        /** Flips the last byte of every body of 256 bytes or more. */
-        CORRUPTS_LONG_BODIES("PublishSubscribe#messagesArriveIntact"),
-        /** Loses the application's own {@code x-...} headers on the way. */
-        DROPS_CUSTOM_HEADERS("DeadLetters#deadLetter", "RetryPolicies#deadLetterPublishFails"),
-        /** Subscribes to the parent of a topic's last token: neighbours leak in. */
-        WIDENS_TOPICS("PublishSubscribe#topicIsolation"),
+        DROPS_ONE_IN_A_THOUSAND("Acks one delivery in a thousand without running the handler: a message lost now and then.", "PublishSubscribe#ordered", "PublishSubscribe#concurrentPublishers"),
+        REORDERS_ONE_IN_A_HUNDRED("Hands one message in a hundred to the handler after the one published behind it.", "PublishSubscribe#ordered"),
+        CORRUPTS_LONG_BODIES("Flips the last byte of every body of 256 bytes or more.", "PublishSubscribe#messagesArriveIntact"),
+        DROPS_CUSTOM_HEADERS("Loses the application's own `x-...` headers on the way.", "DeadLetters#deadLetter", "RetryPolicies#deadLetterPublishFails"),
+        WIDENS_TOPICS("Subscribes to the parent of a topic's last token: neighbours leak in.", "PublishSubscribe#topicIsolation"),
         // wildcards
-        /** A final {@code *} matches several tokens, as {@code >} would. */
-        STAR_MATCHES_MANY_TOKENS("PublishSubscribe#wildcards"),
-        /** Reports the subscription's pattern as {@code Event.topic()} instead of the concrete topic. */
-        EVENT_TOPIC_IS_THE_PATTERN("QueueGroups#groupOnAWildcard"),
-        /** Publishing to a pattern returns quietly instead of failing. */
-        PUBLISH_TO_PATTERN_IGNORED("PublishSubscribe#wildcards", "BadInput#badTopics"),
+        STAR_MATCHES_MANY_TOKENS("A final `*` matches several tokens, as `>` would.", "PublishSubscribe#wildcards"),
+        EVENT_TOPIC_IS_THE_PATTERN("Reports the subscription's pattern as `Event.topic()` instead of the concrete topic.", "QueueGroups#groupOnAWildcard"),
+        PUBLISH_TO_PATTERN_IGNORED("Publishing to a pattern returns quietly instead of failing.", "PublishSubscribe#wildcards", "BadInput#badTopics"),
         // groups
-        /** Delivers one group message in fifty to a second member as well. */
-        GROUP_MESSAGE_TO_TWO_MEMBERS("QueueGroups#shareWork", "QueueGroups#groupsAndBroadcast"),
-        /** A leaving member swallows what reaches it while it leaves instead of handing it back. */
-        LEAVER_SWALLOWS_MESSAGES("QueueGroups#memberLeavesMidStream", "Concurrency#leaverHandsBackAtOnce"),
+        GROUP_MESSAGE_TO_TWO_MEMBERS("Delivers one group message in fifty to a second member as well.", "QueueGroups#shareWork", "QueueGroups#groupsAndBroadcast"),
+        LEAVER_SWALLOWS_MESSAGES("A leaving member swallows what reaches it while it leaves instead of handing it back.", "QueueGroups#memberLeavesMidStream", "Concurrency#leaverHandsBackAtOnce"),
         // concurrency
-        /** Runs one handler call more at once than {@code concurrency} allows. */
-        CONCURRENCY_EXCEEDED("PublishSubscribe#concurrency"),
-        /** Runs one handler call at a time whatever {@code concurrency} says. */
-        CONCURRENCY_IGNORED("PublishSubscribe#concurrency"),
-        /** Stops delivering to a subscription once its handler threw an {@code Error}. */
-        ERROR_STOPS_DELIVERY("PublishSubscribe#throwingHandler"),
-        /** Subscriptions made while another subscribe is in progress listen on the wrong subject. */
-        CONCURRENT_SUBSCRIBES_MISWIRED("Concurrency#concurrentSubscribes"),
+        CONCURRENCY_EXCEEDED("Runs one handler call more at once than `concurrency` allows.", "PublishSubscribe#concurrency"),
+        CONCURRENCY_IGNORED("Runs one handler call at a time whatever `concurrency` says.", "PublishSubscribe#concurrency"),
+        ERROR_STOPS_DELIVERY("Stops delivering to a subscription once its handler threw an `Error`.", "PublishSubscribe#throwingHandler"),
+        CONCURRENT_SUBSCRIBES_MISWIRED("Subscriptions made while another subscribe is in progress listen on the wrong subject.", "Concurrency#concurrentSubscribes"),
         // acknowledgement, redelivery, dead letters
-        /** Acks every redelivery without running the handler: a nack is never redelivered. */
-        NO_REDELIVERY("Acknowledgement#redeliveredAfterFailure", "Acknowledgement#manualAck", "DeadLetters#deadLetter"),
-        /** Redelivers at once, whatever the retry policy's delay. */
-        REDELIVERS_AT_ONCE("Acknowledgement#redeliveryDelay", "RetryPolicies#exponentialBackoff"),
-        /** Makes one delivery attempt more than {@code maxDeliveries}. */
-        ONE_ATTEMPT_TOO_MANY("Acknowledgement#redeliveryDelay", "DeadLetters#deadLetter", "RetryPolicies#exponentialBackoff"),
-        /** Forgets the dead-letter topic: the last failure is dropped. */
-        NO_DEAD_LETTERS("DeadLetters#deadLetter", "RetryPolicies#nonRetryable", "RetryPolicies#deadLetterPublishFails"),
-        /** Dead letters lose the failure reason header. */
-        DEAD_LETTER_WITHOUT_REASON("DeadLetters#deadLetter", "RetryPolicies#nonRetryable", "RetryPolicies#deadLetterPublishFails"),
-        /** Retries failures the retry policy marks non-retryable. */
-        NON_RETRYABLE_RETRIED("RetryPolicies#nonRetryable"),
-        /** Acks what a manual-ack subscription still holds when it closes. */
-        UNACKED_ACKED_ON_CLOSE("Acknowledgement#manualAck"),
-        /** Ignores {@code prefetch}: a manual-ack member gets everything at once. */
-        PREFETCH_IGNORED("FlowControl#prefetchBoundsUnsettled"),
-        /** Drops the newest message when a buffer is full under the default BLOCK policy. */
-        FULL_BUFFER_DROPS("FlowControl#blockLosesNothing"),
+        NO_REDELIVERY("Acks every redelivery without running the handler: a nack is never redelivered.", "Acknowledgement#redeliveredAfterFailure", "Acknowledgement#manualAck", "DeadLetters#deadLetter"),
+        REDELIVERS_AT_ONCE("Redelivers at once, whatever the retry policy's delay.", "Acknowledgement#redeliveryDelay", "RetryPolicies#exponentialBackoff"),
+        ONE_ATTEMPT_TOO_MANY("Makes one delivery attempt more than `maxDeliveries`.", "Acknowledgement#redeliveryDelay", "DeadLetters#deadLetter", "RetryPolicies#exponentialBackoff"),
+        NO_DEAD_LETTERS("Forgets the dead-letter topic: the last failure is dropped.", "DeadLetters#deadLetter", "RetryPolicies#nonRetryable", "RetryPolicies#deadLetterPublishFails"),
+        DEAD_LETTER_WITHOUT_REASON("Dead letters lose the failure reason header.", "DeadLetters#deadLetter", "RetryPolicies#nonRetryable", "RetryPolicies#deadLetterPublishFails"),
+        NON_RETRYABLE_RETRIED("Retries failures the retry policy marks non-retryable.", "RetryPolicies#nonRetryable"),
+        UNACKED_ACKED_ON_CLOSE("Acks what a manual-ack subscription still holds when it closes.", "Acknowledgement#manualAck"),
+        PREFETCH_IGNORED("Ignores `prefetch`: a manual-ack member gets everything at once.", "FlowControl#prefetchBoundsUnsettled"),
+        FULL_BUFFER_DROPS("Drops the newest message when a buffer is full under the default BLOCK policy.", "FlowControl#blockLosesNothing"),
         // request / reply
-        /** Completes each request with the reply of the request before it. */
-        REPLIES_MIXED_UP("RequestReply#requestReply"),
+        REPLIES_MIXED_UP("Completes each request with the reply of the request before it.", "RequestReply#requestReply"),
         // lifecycle and shutdown
-        /** A second {@code connect()} throws. */
-        SECOND_CONNECT_THROWS("Lifecycle#connectDisconnectIdempotent"),
-        /** A publish while disconnected returns quietly: the message is lost. */
-        PUBLISH_WHILE_DISCONNECTED_IGNORED("Lifecycle#connectDisconnectIdempotent"),
-        /** {@code init} while connected is ignored instead of refused. */
-        INIT_WHILE_CONNECTED_IGNORED("Lifecycle#initOnlyWhileDisconnected"),
-        /** {@code disconnect()} returns at once and closes in the background. */
-        DISCONNECT_DOES_NOT_WAIT("Lifecycle#disconnectWaitsForHandlers"),
-        /** {@code unsubscribe()} returns at once and unsubscribes in the background. */
-        UNSUBSCRIBE_DOES_NOT_WAIT("PublishSubscribe#unsubscribe"),
-        /** {@code unsubscribe()} marks the subscription inactive but messages keep coming. */
-        UNSUBSCRIBE_KEEPS_DELIVERING("PublishSubscribe#unsubscribe"),
+        SECOND_CONNECT_THROWS("A second `connect()` throws.", "Lifecycle#connectDisconnectIdempotent"),
+        PUBLISH_WHILE_DISCONNECTED_IGNORED("A publish while disconnected returns quietly: the message is lost.", "Lifecycle#connectDisconnectIdempotent"),
+        INIT_WHILE_CONNECTED_IGNORED("`init` while connected is ignored instead of refused.", "Lifecycle#initOnlyWhileDisconnected"),
+        DISCONNECT_DOES_NOT_WAIT("`disconnect()` returns at once and closes in the background.", "Lifecycle#disconnectWaitsForHandlers"),
+        UNSUBSCRIBE_DOES_NOT_WAIT("`unsubscribe()` returns at once and unsubscribes in the background.", "PublishSubscribe#unsubscribe"),
+        UNSUBSCRIBE_KEEPS_DELIVERING("`unsubscribe()` marks the subscription inactive but messages keep coming.", "PublishSubscribe#unsubscribe"),
         // redaction and health
-        /** {@code address()} shows the password of the credentials. */
-        ADDRESS_SHOWS_PASSWORD("Lifecycle#noPasswordAnywhere"),
-        /** {@code health()} stays CONNECTED after disconnect. */
-        HEALTH_STUCK_CONNECTED("Lifecycle#healthFollowsTheLifecycle"),
+        ADDRESS_SHOWS_PASSWORD("`address()` shows the password of the credentials.", "Lifecycle#noPasswordAnywhere"),
+        HEALTH_STUCK_CONNECTED("`health()` stays CONNECTED after disconnect.", "Lifecycle#healthFollowsTheLifecycle"),
         // interceptors and threads
-        /** Subscription-level handler interceptors are left out. */
-        SUBSCRIPTION_INTERCEPTORS_SKIPPED("Interceptors#interceptorsRunInOrder"),
-        /** Publish interceptors run in the reverse of their registration order. */
-        PUBLISH_INTERCEPTORS_REVERSED("Interceptors#interceptorsRunInOrder"),
-        /** {@code BrokerOptions.threadFactory} is ignored. */
-        THREAD_FACTORY_IGNORED("Interceptors#handlerThreadFactory");
+        SUBSCRIPTION_INTERCEPTORS_SKIPPED("Subscription-level handler interceptors are left out.", "Interceptors#interceptorsRunInOrder"),
+        PUBLISH_INTERCEPTORS_REVERSED("Publish interceptors run in the reverse of their registration order.", "Interceptors#interceptorsRunInOrder"),
+        THREAD_FACTORY_IGNORED("`BrokerOptions.threadFactory` is ignored.", "Interceptors#handlerThreadFactory");
 
+        /** What the fault breaks, for the catalogue. */
+        final String what;
+        /** The kit tests ({@code Group#method}) that must fail on it. */
         final List<String> guards;
 
-        Fault(String... guards) {
+        Fault(String what, String... guards) {
+            this.what = what;
             this.guards = List.of(guards);
         }
     }

@@ -65,6 +65,16 @@ class KitBitesTest {
         assertThat(groups).hasSizeGreaterThanOrEqualTo(10);
     }
 
+    @Test
+    @DisplayName("broker-tck/BEHAVIOURS.md lists every fault with what it breaks and its guards")
+    void faultsAreCatalogued() {
+        StringBuilder table = new StringBuilder("| fault | what it breaks | caught by |\n|---|---|---|\n");
+        faults().forEach(f -> table.append("| `").append(f.name()).append("` | ").append(f.what).append(" | ")
+                .append(f.guards.stream().map(g -> "`" + g + "`").collect(Collectors.joining(", "))).append(" |\n"));
+        dev.omnibus.broker.tck.GeneratedDocs.assertUpToDate(java.nio.file.Path.of("..", "broker-tck", "BEHAVIOURS.md"), "kit-bites",
+                table.toString(), getClass());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("faults")
     @DisplayName("a backend with this fault fails every kit test that guards against it")

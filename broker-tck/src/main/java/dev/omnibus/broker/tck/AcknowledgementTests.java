@@ -12,7 +12,6 @@ import dev.omnibus.broker.Subscription;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -20,13 +19,10 @@ import org.junit.jupiter.api.Test;
  * Kit group "Acknowledgement": redelivery after a failure, manual ack and the redelivery delay. Run by {@link BrokerCompatibilityKit}; the numbers in
  * the display names are those of the kit's catalogue, {@code broker-tck/BEHAVIOURS.md}.
  */
+@RequiresCapabilities(Capability.ACKNOWLEDGEMENT)
 public abstract class AcknowledgementTests extends KitGroup {
     protected AcknowledgementTests(BrokerCompatibilityKit kit) {
         super(kit);
-    }
-    @BeforeEach
-    void requires() {
-        assumeCapability(Capability.ACKNOWLEDGEMENT);
     }
 
     @Test

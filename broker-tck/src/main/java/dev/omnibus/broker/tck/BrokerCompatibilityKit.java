@@ -5,6 +5,7 @@ import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Brokers;
 import dev.omnibus.broker.Capability;
 import dev.omnibus.broker.event.ResourceKind;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -109,6 +110,23 @@ public abstract class BrokerCompatibilityKit {
      */
     protected BrokerServer restartableServer() {
         return null;
+    }
+
+    /**
+     * A new proxy that the fault tests (behaviours 32, 39, 43) put between a broker and the server
+     * and then cut; the kit closes it after the test. Brokers for those tests are made by
+     * {@link #createBroker(String)} with the URL's host and port replaced by the proxy's, so they
+     * reach the server only through it. Default: a {@link TcpProxy} in front of the first address of
+     * {@code createBroker}'s URL, or null (skip, with the reason) when that URL has no host and port.
+     * Override where a client, once bootstrapped, connects to addresses the server advertises (Kafka):
+     * return a proxy in front of a listener that advertises the proxy's own address.
+     */
+    protected TcpProxy cuttableProxy() {
+        URI uri = URI.create(createBroker(node("probe")).options().url().split(",")[0].trim());
+        if (uri.getHost() == null || uri.getPort() <= 0) {
+            return null;
+        }
+        return TcpProxy.to(uri.getHost(), uri.getPort());
     }
 
     /**

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -24,16 +23,12 @@ import org.junit.jupiter.api.Test;
  * Kit group "Cluster across processes": groups, kills and requests across child JVMs. Run by {@link BrokerCompatibilityKit}; the numbers in
  * the display names are those of the kit's catalogue, {@code broker-tck/BEHAVIOURS.md}.
  */
+@RequiresCapabilities(Capability.CROSS_PROCESS)
 public abstract class ClusterAcrossProcessesTests extends KitGroup {
     protected ClusterAcrossProcessesTests(BrokerCompatibilityKit kit) {
         super(kit);
     }
     private final List<dev.omnibus.broker.tck.cluster.NodeProcess> nodes = new CopyOnWriteArrayList<>();
-
-    @BeforeEach
-    void requires() {
-        assumeCapability(Capability.CROSS_PROCESS);
-    }
 
     @AfterEach
     void stopNodes() {

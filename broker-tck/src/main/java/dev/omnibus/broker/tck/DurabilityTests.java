@@ -8,7 +8,6 @@ import dev.omnibus.broker.Event;
 import dev.omnibus.broker.SubscribeOptions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -16,14 +15,10 @@ import org.junit.jupiter.api.Test;
  * Kit group "Durability": durable groups keep messages for absent members. Run by {@link BrokerCompatibilityKit}; the numbers in
  * the display names are those of the kit's catalogue, {@code broker-tck/BEHAVIOURS.md}.
  */
+@RequiresCapabilities({Capability.DURABLE_SUBSCRIPTIONS, Capability.QUEUE_GROUPS})
 public abstract class DurabilityTests extends KitGroup {
     protected DurabilityTests(BrokerCompatibilityKit kit) {
         super(kit);
-    }
-    @BeforeEach
-    void requires() {
-        assumeCapability(Capability.DURABLE_SUBSCRIPTIONS);
-        assumeCapability(Capability.QUEUE_GROUPS);
     }
 
     @Test

@@ -140,8 +140,7 @@ public abstract class FaultsTests extends KitGroup {
     @Test
     @DisplayName("32. connections cut through a TCP proxy and restored: subscriptions resume by themselves; a publish during the cut waits, then succeeds")
     void networkCut() throws Exception {
-        URI address = networkAddress();
-        try (TcpProxy proxy = TcpProxy.to(address.getHost(), address.getPort())) {
+        try (TcpProxy proxy = proxy()) {
             Duration publishTimeout = t(30_000);
             Broker victim = connectedAt("victim", proxy.host(), proxy.port(), o -> o.publishTimeout(publishTimeout));
             Broker direct = connected("direct");
@@ -204,8 +203,7 @@ public abstract class FaultsTests extends KitGroup {
     @Test
     @DisplayName("32. a publish while the connection stays cut fails with a BrokerException after publishTimeout, never returns normally")
     void publishDuringLongCutFails() {
-        URI address = networkAddress();
-        try (TcpProxy proxy = TcpProxy.to(address.getHost(), address.getPort())) {
+        try (TcpProxy proxy = proxy()) {
             Duration publishTimeout = Duration.ofMillis(1_500);
             Broker victim = connectedAt("victim", proxy.host(), proxy.port(), o -> o.publishTimeout(publishTimeout));
             String topic = topic("long-cut");
@@ -227,8 +225,7 @@ public abstract class FaultsTests extends KitGroup {
     @Test
     @DisplayName("39. a publish while the connection is down waits for recovery within publishTimeout (it neither returns nor throws at once), then succeeds and the message arrives")
     void publishWaitsForRecovery() throws Exception {
-        URI address = networkAddress();
-        try (TcpProxy proxy = TcpProxy.to(address.getHost(), address.getPort())) {
+        try (TcpProxy proxy = proxy()) {
             Broker victim = connectedAt("victim", proxy.host(), proxy.port(), o -> o.publishTimeout(t(60_000)));
             Broker direct = connected("direct");
             String topic = topic("waits");
@@ -255,8 +252,7 @@ public abstract class FaultsTests extends KitGroup {
     @Test
     @DisplayName("43. health() goes CONNECTED, then RECONNECTING while the connection is cut, CONNECTED when it is back, DISCONNECTED after disconnect; its last error never shows the password")
     void healthAcrossACut() throws Exception {
-        URI address = networkAddress();
-        try (TcpProxy proxy = TcpProxy.to(address.getHost(), address.getPort())) {
+        try (TcpProxy proxy = proxy()) {
             Broker victim = connectedAt("health", proxy.host(), proxy.port(), o -> o);
             assertThat(victim.health().status()).isEqualTo(dev.omnibus.broker.Health.Status.CONNECTED);
             proxy.cut();
@@ -277,12 +273,11 @@ public abstract class FaultsTests extends KitGroup {
         }
     }
 
-    private URI networkAddress() {
-        String url = createBroker(node("probe")).options().url();
-        URI uri = URI.create(url.split(",")[0].trim());
-        Assumptions.assumeTrue(uri.getHost() != null && uri.getPort() > 0,
-                "the backend has no network address to cut (" + uri.getScheme() + ")");
-        return uri;
+    /** The backend's cuttable proxy (see {@link BrokerCompatibilityKit#cuttableProxy()}), or the test is skipped with the reason. */
+    private TcpProxy proxy() {
+        TcpProxy proxy = cuttableProxy();
+        Assumptions.assumeTrue(proxy != null, "the backend offers no connection to cut (cuttableProxy() is null)");
+        return proxy;
     }
 
     /** Waits until the broker noticed its connection is gone, where it can tell (bounded; some notice only on use). */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.BeforeEach;
 
 /**
  * The small shared context of one kit run that every group of the kit works in, as Micrometer's
@@ -29,6 +30,17 @@ public abstract class KitGroup {
 
     protected KitGroup(BrokerCompatibilityKit kit) {
         this.kit = kit;
+    }
+
+    /** Skips each test of a group whose {@link RequiresCapabilities} the backend does not all declare. */
+    @BeforeEach
+    final void requiredCapabilities() {
+        RequiresCapabilities required = getClass().getAnnotation(RequiresCapabilities.class);
+        if (required != null) {
+            for (Capability c : required.value()) {
+                assumeCapability(c);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- the context
@@ -141,6 +153,10 @@ public abstract class KitGroup {
 
     protected final BrokerServer restartableServer() {
         return kit.restartableServer();
+    }
+
+    protected final TcpProxy cuttableProxy() {
+        return kit.cuttableProxy();
     }
 
     protected final BrokerOptions childOptions(String nodeId) {

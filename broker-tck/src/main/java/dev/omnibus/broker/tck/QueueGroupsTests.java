@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -23,13 +22,10 @@ import org.junit.jupiter.api.Test;
  * Kit group "Queue groups": queue groups share messages, side by side with other groups and broadcasts, and survive a member leaving. Run by {@link BrokerCompatibilityKit}; the numbers in
  * the display names are those of the kit's catalogue, {@code broker-tck/BEHAVIOURS.md}.
  */
+@RequiresCapabilities(Capability.QUEUE_GROUPS)
 public abstract class QueueGroupsTests extends KitGroup {
     protected QueueGroupsTests(BrokerCompatibilityKit kit) {
         super(kit);
-    }
-    @BeforeEach
-    void requires() {
-        assumeCapability(Capability.QUEUE_GROUPS);
     }
 
     @Test

@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -26,13 +25,10 @@ import org.junit.jupiter.api.Test;
  * Kit group "Request and reply": request/reply, no responders, groups and per-request resources. Run by {@link BrokerCompatibilityKit}; the numbers in
  * the display names are those of the kit's catalogue, {@code broker-tck/BEHAVIOURS.md}.
  */
+@RequiresCapabilities(Capability.REQUEST_REPLY)
 public abstract class RequestReplyTests extends KitGroup {
     protected RequestReplyTests(BrokerCompatibilityKit kit) {
         super(kit);
-    }
-    @BeforeEach
-    void requires() {
-        assumeCapability(Capability.REQUEST_REPLY);
     }
 
     @Test

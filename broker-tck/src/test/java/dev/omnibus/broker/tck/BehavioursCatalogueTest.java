@@ -32,6 +32,9 @@ class BehavioursCatalogueTest {
                 continue;
             }
             String group = nested.getAnnotation(DisplayName.class).value();
+            RequiresCapabilities required = nested.getAnnotation(RequiresCapabilities.class);
+            List<String> groupGates = required == null ? List.of()
+                    : java.util.Arrays.stream(required.value()).map(Enum::name).collect(java.util.stream.Collectors.toList());
             for (Method m : nested.getSuperclass().getDeclaredMethods()) {
                 if (!m.isAnnotationPresent(Test.class)) {
                     continue;
@@ -41,11 +44,13 @@ class BehavioursCatalogueTest {
                 assertThat(numbered.matches()).as("display name of %s#%s starts with its number", nested.getSimpleName(), m.getName())
                         .isTrue();
                 String text = numbered.group(2);
-                List<String> gates = new ArrayList<>();
+                List<String> gates = new ArrayList<>(groupGates);
                 Matcher gate = GATE.matcher(text);
                 int at = 0;
                 while (gate.find(at) && gate.start() == at) {
-                    gates.add(gate.group(1));
+                    if (!gates.contains(gate.group(1))) {
+                        gates.add(gate.group(1));
+                    }
                     at = gate.end();
                 }
                 rows.add(new Row(Integer.parseInt(numbered.group(1)), group, nested.getSimpleName(), m.getName(),
