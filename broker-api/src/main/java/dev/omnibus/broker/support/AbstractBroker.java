@@ -314,29 +314,7 @@ public abstract class AbstractBroker implements Broker {
     }
 
     private String redact(Throwable cause) {
-        String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName();
-        BrokerOptions o = options;
-        String s = Redaction.secret(Redaction.url(text), o.password());
-        for (String url : o.urls()) {
-            s = Redaction.secret(s, urlPassword(url));
-        }
-        StringBuilder b = new StringBuilder(Math.min(s.length(), 1000));
-        for (int i = 0; i < s.length() && b.length() < 1000; i++) {
-            char c = s.charAt(i);
-            b.append(c < ' ' || c == 0x7f ? ' ' : c);
-        }
-        return b.toString();
-    }
-
-    /** The password in {@code scheme://user:password@host}, or null. */
-    private static String urlPassword(String url) {
-        int start = url.indexOf("://");
-        int at = url.lastIndexOf('@');
-        if (start < 0 || at < start) {
-            return null;
-        }
-        int colon = url.indexOf(':', start + 3);
-        return colon > 0 && colon < at ? url.substring(colon + 1, at) : null;
+        return Redaction.throwable(cause, options);
     }
 
     private static RuntimeException rethrowable(Throwable t) {

@@ -63,8 +63,12 @@ public abstract class AbstractSubscription implements Subscription {
         close(broker.options().shutdownTimeout());
     }
 
-    /** Stops new deliveries to this subscription; idempotent. Also for aborting a half-made subscription. */
-    protected final void stopIntake() {
+    /**
+     * Stops new deliveries to this subscription; idempotent, never blocks on handlers. Public so that
+     * a backend's {@code doSubscribe} can abort a half-made subscription (then call
+     * {@link #unsubscribe()} or let the exception propagate after releasing what it made).
+     */
+    public final void stopIntake() {
         if (intakeStopped.compareAndSet(false, true)) {
             doStopIntake();
         }

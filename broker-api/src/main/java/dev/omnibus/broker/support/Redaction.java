@@ -43,4 +43,35 @@ public final class Redaction {
         }
         return text.replace(secret, MASK);
     }
+
+    /**
+     * A one-line, redacted description of {@code cause} for logs, health and exception messages: its
+     * message (or class name) with URLs' passwords masked, {@code options}' password and every URL's
+     * password masked, control characters replaced by spaces, at most 1,000 characters. For a backend
+     * that reports a client library's exception, whose message may carry the URL it was given.
+     */
+    public static String throwable(Throwable cause, dev.omnibus.broker.BrokerOptions options) {
+        String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName();
+        String s = secret(url(text), options.password());
+        for (String u : options.urls()) {
+            s = secret(s, urlPassword(u));
+        }
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 1000));
+        for (int i = 0; i < s.length() && b.length() < 1000; i++) {
+            char c = s.charAt(i);
+            b.append(c < ' ' || c == 0x7f ? ' ' : c);
+        }
+        return b.toString();
+    }
+
+    /** The password in {@code scheme://user:password@host}, or null. */
+    static String urlPassword(String url) {
+        int start = url.indexOf("://");
+        int at = url.lastIndexOf('@');
+        if (start < 0 || at < start) {
+            return null;
+        }
+        int colon = url.indexOf(':', start + 3);
+        return colon > 0 && colon < at ? url.substring(colon + 1, at) : null;
+    }
 }

@@ -70,4 +70,16 @@ class RedactionTest {
         assertThat(Redaction.secret("text", "")).isEqualTo("text");
         assertThat(Redaction.secret(null, "x")).isNull();
     }
+
+    @Test
+    @DisplayName("a throwable's message: URLs, the options' password and each URL's password masked, one line, bounded")
+    void throwable() {
+        dev.omnibus.broker.BrokerOptions o = dev.omnibus.broker.BrokerOptions.builder().url("nats://bob:url-pw@h1:4222")
+                .credentials("alice", "opt-pw").build();
+        String text = Redaction.throwable(new IllegalStateException("failed for amqp://x:y@h with url-pw and opt-pw\nsecond line"), o);
+        assertThat(text).doesNotContain("url-pw").doesNotContain("opt-pw").doesNotContain(":y@").doesNotContain("\n")
+                .contains("failed for");
+        assertThat(Redaction.throwable(new RuntimeException("x".repeat(5000)), o)).hasSize(1000);
+        assertThat(Redaction.throwable(new NullPointerException(), o)).isEqualTo("java.lang.NullPointerException");
+    }
 }

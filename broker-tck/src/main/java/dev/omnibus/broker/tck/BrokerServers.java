@@ -195,7 +195,15 @@ public final class BrokerServers {
             return url;
         }
         URI uri = URI.create(url.split(",")[0].trim());
-        throw noServer(uri.getScheme(), uri.getHost() + ":" + portOf(uri), uri.getScheme().startsWith("amqp") ? RABBITMQ_URL_ENV : NATS_URL_ENV);
+        String scheme = uri.getScheme();
+        String where = uri.getHost() + ":" + portOf(uri);
+        boolean container = scheme.startsWith("amqp") || scheme.equals("nats") || scheme.equals("tls");
+        if (!container) {
+            throw new IllegalStateException("no " + scheme + " server for the compatibility kit: nothing listens at " + where
+                    + "; start one there, point your kit class's createBroker at a server you have, or let the kit class start"
+                    + " one itself with ServerProcess");
+        }
+        throw noServer(scheme, where, scheme.startsWith("amqp") ? RABBITMQ_URL_ENV : NATS_URL_ENV);
     }
 
     private static IllegalStateException noServer(String what, String where, String variable) {
@@ -222,19 +230,36 @@ public final class BrokerServers {
         return uri.getHost() + ":" + portOf(uri);
     }
 
-    static int portOf(URI uri) {
+    /** Default ports of the schemes the kit knows; any other URL must name its port. */
+    private static final java.util.Map<String, Integer> DEFAULT_PORTS = java.util.Map.of(
+            "amqp", 5672, "amqps", 5671, "nats", 4222, "tls", 4222, "kafka", 9092, "kafka+ssl", 9093);
+
+    /**
+     * The port of {@code uri}: the one it names, else the default port of a scheme the kit knows
+     * (amqp, amqps, nats, tls, kafka, kafka+ssl); an IllegalArgumentException for any other.
+     */
+    public static int portOf(URI uri) {
         if (uri.getPort() > 0) {
             return uri.getPort();
         }
-        switch (uri.getScheme()) {
-            case "amqp": return 5672;
-            case "amqps": return 5671;
-            default: return 4222;
+        Integer port = uri.getScheme() == null ? null : DEFAULT_PORTS.get(uri.getScheme().toLowerCase(java.util.Locale.ROOT));
+        if (port == null) {
+            throw new IllegalArgumentException("URL '" + uri + "' names no port and the kit knows no default port for scheme '"
+                    + uri.getScheme() + "'; write it as " + uri.getScheme() + "://host:port");
         }
+        return port;
     }
 
+    /** The environment variable holding the restart command for the server of {@code url}: {@code OMNIBUS_<SCHEME>_RESTART}. */
     static String restartVariableFor(String url) {
-        return url.startsWith("amqp") ? RABBITMQ_RESTART_ENV : NATS_RESTART_ENV;
+        String scheme = URI.create(url.split(",")[0].trim()).getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (scheme.startsWith("amqp")) {
+            return RABBITMQ_RESTART_ENV;
+        }
+        if (scheme.equals("nats") || scheme.equals("tls")) {
+            return NATS_RESTART_ENV;
+        }
+        return "OMNIBUS_" + scheme.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(java.util.Locale.ROOT) + "_RESTART";
     }
 
     /** Whether a plain TCP connection to the first address of {@code url} succeeds. */

@@ -9,12 +9,32 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A server the fixture found (environment URL or default local port), restarted by a shell command if one is known. */
-final class ExternalServer implements BrokerServer {
+/**
+ * A server the kit did not start (an environment URL, a default local port, a server of your own),
+ * restarted by a shell command where one is given: {@code restartCommand} must stop the server and
+ * start it again, keeping its data; {@code startCommand}, if given, starts it when a failed test
+ * left it down. For any backend:
+ *
+ * <pre>{@code
+ * BrokerServer redis = ExternalServer.of("redis://127.0.0.1:6379", "local Redis",
+ *         "redis-cli shutdown nosave; redis-server --daemonize yes", "redis-server --daemonize yes");
+ * }</pre>
+ */
+public final class ExternalServer implements BrokerServer {
     private final String url;
     private final String what;
     private final String restartCommand;
     private final String startCommand;
+
+    /**
+     * @param url            the URL clients use
+     * @param what           what the server is, for reports and skip reasons
+     * @param restartCommand a {@code sh -c} command that restarts it, or null (the restart tests are then skipped)
+     * @param startCommand   a {@code sh -c} command that starts it when it is down, or null
+     */
+    public static ExternalServer of(String url, String what, String restartCommand, String startCommand) {
+        return new ExternalServer(url, what, restartCommand, startCommand);
+    }
 
     ExternalServer(String url, String what, String restartCommand, String startCommand) {
         this.url = url;

@@ -2,36 +2,25 @@ package dev.omnibus.broker.tck;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A {@code nats-server} process the fixture starts itself on a free port of 127.0.0.1, with
- * JetStream and a store directory of its own, so that restarting or stopping it disturbs nobody.
- * Several can be routed together into a cluster ({@link BrokerServers#natsCluster(int)}).
+ * JetStream and a store directory of its own, so that restarting, stopping or killing it disturbs
+ * nobody; a {@link ServerProcess} underneath. Several can be routed together into a cluster
+ * ({@link BrokerServers#natsCluster(int)}). The binary is {@code OMNIBUS_NATS_SERVER}, else
+ * {@code nats-server} from the usual places or the PATH.
  */
 public final class LocalNatsServer implements BrokerServer {
-    private final String name;
-    private final int port;
+    private final ServerProcess process;
     private final int clusterPort;
-    private final Path dir;
-    private final List<String> command;
-    private Process process;
 
-    private LocalNatsServer(String name, int port, int clusterPort, Path dir, List<String> command) {
-        this.name = name;
-        this.port = port;
+    private LocalNatsServer(ServerProcess process, int clusterPort) {
+        this.process = process;
         this.clusterPort = clusterPort;
-        this.dir = dir;
-        this.command = command;
     }
 
     /** A standalone server with JetStream. */
@@ -40,34 +29,27 @@ public final class LocalNatsServer implements BrokerServer {
     }
 
     static LocalNatsServer start(boolean jetStream, int clusterPort, List<Integer> routePorts) {
-        try {
-            int port = freePort();
-            Path dir = Files.createTempDirectory("omnibus-nats-" + port + "-");
-            String name = "omnibus-" + port;
-            List<String> cmd = new ArrayList<>(List.of(binary(), "-a", "127.0.0.1", "-p", Integer.toString(port), "-n", name,
-                    "-l", dir.resolve("server.log").toString()));
-            if (jetStream) {
-                cmd.addAll(List.of("-js", "-sd", dir.resolve("store").toString()));
-            }
-            if (clusterPort > 0) {
-                cmd.addAll(List.of("--cluster_name", "omnibus", "--cluster", "nats://127.0.0.1:" + clusterPort));
-                if (!routePorts.isEmpty()) {
-                    cmd.addAll(List.of("--routes", routePorts.stream().map(p -> "nats://127.0.0.1:" + p).collect(Collectors.joining(","))));
-                }
-            }
-            LocalNatsServer server = new LocalNatsServer(name, port, clusterPort, dir, cmd);
-            server.launch();
-            return server;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start nats-server: " + e.getMessage(), e);
+        int port = ServerProcess.freePort();
+        Path dir = ServerProcess.tempDirectory("nats-" + port);
+        String name = "omnibus-" + port;
+        List<String> cmd = new ArrayList<>(List.of(binary(), "-a", "127.0.0.1", "-p", Integer.toString(port), "-n", name,
+                "-l", dir.resolve("server.log").toString()));
+        if (jetStream) {
+            cmd.addAll(List.of("-js", "-sd", dir.resolve("store").toString()));
         }
+        if (clusterPort > 0) {
+            cmd.addAll(List.of("--cluster_name", "omnibus", "--cluster", "nats://127.0.0.1:" + clusterPort));
+            if (!routePorts.isEmpty()) {
+                cmd.addAll(List.of("--routes", routePorts.stream().map(p -> "nats://127.0.0.1:" + p).collect(Collectors.joining(","))));
+            }
+        }
+        ServerProcess p = ServerProcess.builder("nats-server " + name).command(cmd).url("nats://127.0.0.1:" + port).port(port)
+                .dataDirectory(dir).start();
+        return new LocalNatsServer(p, clusterPort);
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
+        return ServerProcess.freePort();
     }
 
     static boolean binaryAvailable() {
@@ -100,61 +82,32 @@ public final class LocalNatsServer implements BrokerServer {
         return "nats-server";
     }
 
-    private synchronized void launch() throws IOException {
-        process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("process.log").toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!ExternalServer.accepts(url())) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IOException("nats-server on port " + port + " did not start (" + String.join(" ", command) + "); see " + dir);
-            }
-            pause();
-        }
+    /** Stops the server (SIGTERM; its store is kept) and waits until the port is closed. */
+    public void stop() {
+        process.stop();
     }
 
-    /** Stops the server (SIGTERM; its store is kept) and waits until the port is closed. */
-    public synchronized void stop() {
-        if (process == null || !process.isAlive()) {
-            return;
-        }
-        process.destroy();
-        try {
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (ExternalServer.accepts(url()) && System.nanoTime() < deadline) {
-            pause();
-        }
+    /** Kills the server ({@code kill -9}; its store is kept) and waits until the port is closed. */
+    public void kill() {
+        process.kill();
     }
 
     /** Starts a stopped server again, on the same port with the same store. */
-    public synchronized void startAgain() {
-        if (process != null && process.isAlive()) {
-            return;
-        }
-        try {
-            launch();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public void startAgain() {
+        process.startAgain();
     }
 
     public boolean isRunning() {
-        return process != null && process.isAlive();
+        return process.isRunning();
     }
 
     @Override
     public String url() {
-        return "nats://127.0.0.1:" + port;
+        return process.url();
     }
 
     public int port() {
-        return port;
+        return process.port();
     }
 
     int clusterPort() {
@@ -162,12 +115,12 @@ public final class LocalNatsServer implements BrokerServer {
     }
 
     public String name() {
-        return name;
+        return process.name().substring("nats-server ".length());
     }
 
     @Override
     public String description() {
-        return "nats-server process " + name + " on 127.0.0.1:" + port + " started by the kit (store " + dir + ")";
+        return "nats-server process " + name() + " on 127.0.0.1:" + port() + " started by the kit (store " + process.dataDirectory() + ")";
     }
 
     @Override
@@ -176,41 +129,22 @@ public final class LocalNatsServer implements BrokerServer {
     }
 
     @Override
-    public synchronized void restart() {
-        try {
-            stop();
-        } finally {
-            startAgain();
-        }
+    public void restart() {
+        process.restart();
     }
 
     @Override
     public void ensureRunning() {
-        startAgain();
+        process.ensureRunning();
     }
 
     @Override
-    public synchronized void close() {
-        stop();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            // a temp directory left behind is harmless
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(50); // polling a port, not synchronising threads
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    public void close() {
+        process.close();
     }
 
     @Override
     public String toString() {
         return description();
     }
-
 }
