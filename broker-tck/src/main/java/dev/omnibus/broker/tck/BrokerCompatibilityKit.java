@@ -23,8 +23,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The compatibility kit: every behaviour of {@code TCK.md} that a backend must keep, as JUnit 5
- * tests. A backend's test extends this class and supplies {@link #createBroker(String)}:
+ * The compatibility kit: every behaviour a backend must keep, as JUnit 5 tests, numbered as in the
+ * catalogue {@code broker-tck/BEHAVIOURS.md} (each display name starts with its number). The tests
+ * live in one class per group ({@link LifecycleTests}, {@link FaultsTests}, ...) on the shared
+ * {@link KitGroup} context, and run nested here. A backend's test extends this class and supplies
+ * {@link #createBroker(String)}:
  *
  * <pre>{@code
  * class MyBrokerCompatibilityTest extends BrokerCompatibilityKit {
@@ -37,7 +40,8 @@ import org.junit.jupiter.api.Assumptions;
  * <p>Tests gated on a {@link Capability} the backend does not declare are reported as skipped
  * with the reason. Every test uses fresh topics, connects the brokers it creates and disconnects
  * them afterwards. Tests wait on conditions with deadlines scaled by {@link #timeoutScale()};
- * {@code -Domnibus.tck.quick=true} divides message counts by ten.
+ * {@code -Domnibus.tck.quick=true} divides message counts by ten; {@code -Domnibus.tck.only=31,Faults}
+ * runs only what it names ({@link KitSelection}).
  */
 @ExtendWith(KitSelection.class)
 public abstract class BrokerCompatibilityKit {
