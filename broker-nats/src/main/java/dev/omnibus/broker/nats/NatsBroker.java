@@ -1,6 +1,5 @@
 package dev.omnibus.broker.nats;
 
-import dev.omnibus.broker.BrokerException;
 import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Capability;
 import dev.omnibus.broker.ConnectionException;
@@ -20,10 +19,8 @@ import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamOptions;
-import io.nats.client.JetStreamStatusException;
 import io.nats.client.Nats;
 import io.nats.client.Options;
-import io.nats.client.api.PublishAck;
 import io.nats.client.impl.NatsMessage;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -52,7 +49,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>JetStream mode</b> ({@code ?jetstream=true} or property {@code jetstream=true}): published
  * messages are stored in one stream (see {@link StreamManager}) and every publish waits for the
- * stream's acknowledgement; subscriptions are consumers (see {@link JetStreamIntake}) with explicit
+ * stream's acknowledgement, riding out reconnects within the publish timeout (see
+ * {@link JetStreamPublisher}); subscriptions are consumers (see {@link JetStreamIntake}) with explicit
  * ack, delayed nak and dead letters. Request traffic stays out of the stream: it travels over core
  * NATS on {@code <requestPrefix>.<topic>} (default prefix {@code _omnibus.rpc}), so both sides of a
  * request must use JetStream mode.
@@ -66,8 +64,6 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
     /** The NATS binding of CloudEvents: {@code ce-} headers, datacontenttype in {@code ce-datacontenttype}, values percent-encoded. */
     static final CloudEventBinding CLOUD_EVENTS = CloudEventBinding.of("ce-", "ce-datacontenttype", true);
 
-    private static final long ACK_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long RETRY_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Set<Capability> CORE = EnumSet.of(Capability.QUEUE_GROUPS, Capability.WILDCARDS,
             Capability.REQUEST_REPLY, Capability.ORDERED_DELIVERY, Capability.CROSS_PROCESS, Capability.DEAD_LETTER);
 
@@ -76,15 +72,12 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
     private volatile ConnectionMonitor monitor;
     private volatile LivenessCheck liveness;
     private volatile ScheduledExecutorService timer;
-    private volatile ScheduledExecutorService resender;
-    private volatile boolean closing;
-    /** Messages sent again because no answer was coming (lost connection, jnats gave up); for tests and logs. */
-    private final java.util.concurrent.atomic.AtomicLong resends = new java.util.concurrent.atomic.AtomicLong();
-    private volatile JetStream jetStream;
-    /** JetStream publishAsync calls whose future is not complete yet. */
-    private final Set<AsyncPublish> asyncPending = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile JetStreamManagement management;
     private volatile StreamManager streams;
+    /** JetStream mode only. */
+    private volatile JetStreamPublisher publisher;
+    /** Messages sent again because no answer was coming (lost connection, jnats gave up); for tests and logs. */
+    private final java.util.concurrent.atomic.AtomicLong resends = new java.util.concurrent.atomic.AtomicLong();
 
     NatsBroker(BrokerOptions options) {
         this(options, NatsSettings.from(options));
@@ -123,6 +116,8 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         ConnectionMonitor m = new ConnectionMonitor(address(), secrets);
         Options natsOptions = natsOptions(options, s, m);
         Connection conn = connectWithin(natsOptions, m, options.connectTimeout(), secrets);
+        ScheduledExecutorService t = scheduler("omnibus-nats-timer-" + options.nodeId());
+        JetStreamPublisher jsp = null;
         try {
             if (s.jetStream()) {
                 JetStreamManagement jsm = conn.jetStreamManagement(JetStreamOptions.builder().requestTimeout(options.connectTimeout()).build());
@@ -134,20 +129,23 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
                             + "); start nats-server with -js, or drop jetstream=true", null);
                 }
                 management = jsm;
-                jetStream = conn.jetStream(JetStreamOptions.builder().requestTimeout(options.publishTimeout()).build());
                 streams = new StreamManager(jsm, s);
+                JetStream js = conn.jetStream(JetStreamOptions.builder().requestTimeout(options.publishTimeout()).build());
+                jsp = new JetStreamPublisher(js, streams, conn, m, t, options.publishTimeout(), address(), options.nodeId(),
+                        resends);
             }
         } catch (RuntimeException | IOException e) {
             closeQuietly(conn);
+            t.shutdownNow();
             throw e instanceof ConnectionException ce ? ce : ConnectErrors.of(e, address(), secrets, options.connectTimeout());
         }
-        ScheduledExecutorService t = scheduler("omnibus-nats-timer-" + options.nodeId());
-        // resends may wait on stream checks (management requests): never on the timer, which runs every timeout
-        ScheduledExecutorService r = scheduler("omnibus-nats-resend-" + options.nodeId());
+        JetStreamPublisher jetStreamPublisher = jsp;
         m.onDisconnect(() -> reportConnectionLost(null));
         m.onReconnect(() -> {
             reportConnectionRestored();
-            abandonUnansweredAsyncPublishes();
+            if (jetStreamPublisher != null) {
+                jetStreamPublisher.reconnected();
+            }
             try {
                 t.execute(this::resumeAfterReconnect);
             } catch (java.util.concurrent.RejectedExecutionException disconnecting) {
@@ -158,15 +156,14 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         monitor = m;
         liveness = new LivenessCheck(conn, m);
         timer = t;
-        resender = r;
-        closing = false;
+        publisher = jsp;
         connection = conn;
         log.info("Connected to NATS at {} ({} mode, max payload {} bytes)", address(), s.jetStream() ? "JetStream" : "core",
                 conn.getMaxPayload());
     }
 
     /** One daemon thread; cancelled tasks leave the queue at once, so per-publish timeouts do not pile up. */
-    private static ScheduledExecutorService scheduler(String name) {
+    static ScheduledExecutorService scheduler(String name) {
         java.util.concurrent.ScheduledThreadPoolExecutor e = new java.util.concurrent.ScheduledThreadPoolExecutor(1, task -> {
             Thread th = new Thread(task, name);
             th.setDaemon(true);
@@ -292,7 +289,10 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
 
     @Override
     protected void doDisconnect(Duration timeout) {
-        closing = true;
+        JetStreamPublisher jsp = publisher;
+        if (jsp != null) {
+            jsp.beginClose();
+        }
         Connection conn = connection;
         try {
             if (conn.getStatus() != Connection.Status.CONNECTED) {
@@ -301,7 +301,9 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
                 return;
             }
             long deadline = System.nanoTime() + timeout.toNanos();
-            awaitAsyncPublishes(deadline);
+            if (jsp != null) {
+                jsp.awaitInFlight(deadline); // before the drain cuts the PubAck subscription off
+            }
             timeout = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             // subscriptions are closed already: this flushes what is still buffered for the server
             conn.drain(timeout.isZero() ? Duration.ofMillis(1) : timeout).get(timeout.toNanos() + 1, TimeUnit.NANOSECONDS);
@@ -312,25 +314,9 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         } finally {
             closeQuietly(conn);
             timer.shutdownNow();
-            resender.shutdownNow();
-            for (AsyncPublish p : asyncPending) {
-                p.fail(disconnectedBeforeAck(p, null));
+            if (jsp != null) {
+                jsp.close();
             }
-        }
-    }
-
-    /** Lets publishAsync calls in flight get their acks before the drain cuts the ack subscription off. */
-    private void awaitAsyncPublishes(long deadline) {
-        if (asyncPending.isEmpty()) {
-            return;
-        }
-        CompletableFuture<?>[] pending = asyncPending.stream().map(p -> p.result).toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(pending).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // failed ones are settled; the rest are failed after the connection closes
         }
     }
 
@@ -350,7 +336,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         NatsMessage m = NatsWire.toNats(topic, message);
         checkSize(topic, m);
         if (settings.jetStream()) {
-            publishJetStream(topic, m, message);
+            publisher.publishAndWait(topic, message, m);
         } else {
             publishCore(topic, m, message);
         }
@@ -366,133 +352,6 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         }
     }
 
-    private void publishJetStream(String topic, NatsMessage m, Message message) {
-        long deadline = System.nanoTime() + options().publishTimeout().toNanos();
-        for (int attempt = 1; ; attempt++) {
-            awaitConnection(topic, message, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-            try {
-                // after awaitConnection: during an outage this must wait for the connection, not fail at once
-                streams.ensure(topic);
-            } catch (BrokerException e) {
-                if (e instanceof StreamManager.SubjectConflict conflict) {
-                    throw conflicted(message, topic, conflict);
-                }
-                if (System.nanoTime() >= deadline) {
-                    throw new PublishException("could not publish message " + message.id() + " to '" + topic + "' at " + address()
-                            + ": the JetStream stream was not ready within the publish timeout of " + options().publishTimeout()
-                            + " (" + e.getMessage() + ")", e);
-                }
-                pauseBeforeRetry(deadline);
-                continue;
-            }
-            try {
-                long losses = monitor.losses();
-                CompletableFuture<PublishAck> ack = jetStream.publishAsync(m); // awaitAck bounds the wait
-                if (awaitAck(ack, deadline, losses)) {
-                    return;
-                }
-                // the connection dropped after the message left, and the server that had it may never answer
-                // (a restart): send it again once reconnected; at worst the stream stores it twice
-                ack.cancel(true);
-                resends.incrementAndGet();
-                log.debug("No answer coming from JetStream for message {} to '{}'; sending it again", message.id(), topic);
-                continue;
-            } catch (IOException e) {
-                if (isNoResponders(e) && System.nanoTime() < deadline) {
-                    // no stream took it: the server is restarting (its streams stop before its connections do),
-                    // or another process rewrote the stream without our subjects; check the stream, then send again
-                    streams.invalidate(topic);
-                    if (attempt > 1) {
-                        pauseBeforeRetry(deadline);
-                    }
-                    continue;
-                }
-                throw new PublishException("JetStream did not confirm message " + message.id() + " to '" + topic + "' at "
-                        + address() + " within the publish timeout of " + options().publishTimeout() + ": " + e.getMessage(), e);
-            } catch (JetStreamApiException e) {
-                throw new PublishException("JetStream refused message " + message.id() + " to '" + topic + "': "
-                        + e.getErrorDescription() + " (code " + e.getApiErrorCode() + ")", e);
-            } catch (IllegalStateException e) {
-                throw new PublishException("could not publish message " + message.id() + " to '" + topic + "' at " + address()
-                        + ": " + e.getMessage(), e);
-            }
-        }
-    }
-
-    private static PublishException conflicted(Message message, String topic, StreamManager.SubjectConflict conflict) {
-        return new PublishException("could not publish message " + message.id() + " to '" + topic + "': " + conflict.getMessage(), conflict);
-    }
-
-    private static PublishException disconnectedBeforeAck(AsyncPublish p, Throwable cause) {
-        return new PublishException("broker disconnected before JetStream confirmed message " + p.message.id() + " to '"
-                + p.topic + "'; it may or may not be stored", cause);
-    }
-
-    private static void pauseBeforeRetry(long deadline) {
-        long pause = Math.min(RETRY_PAUSE_NANOS, deadline - System.nanoTime());
-        if (pause > 0) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new PublishException("interrupted while waiting to publish again", e);
-            }
-        }
-    }
-
-    /**
-     * Waits for the stream's ack until {@code deadline}.
-     *
-     * @return true when acked; false when no answer will come (the connection was lost meanwhile, or jnats
-     *     dropped the request)
-     * @throws IOException as jnats' synchronous publish would (a timeout becomes one too)
-     */
-    private boolean awaitAck(CompletableFuture<PublishAck> ack, long deadline, long lossesBefore)
-            throws IOException, JetStreamApiException {
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                ack.cancel(true);
-                throw new IOException("Timeout or no response waiting for NATS JetStream server");
-            }
-            try {
-                // the bound only matters when the ack is slow: then it checks for a lost connection every 100 ms
-                ack.get(Math.min(left, ACK_POLL_NANOS), TimeUnit.NANOSECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                if (monitor.losses() != lossesBefore) {
-                    return false;
-                }
-            } catch (java.util.concurrent.CancellationException e) {
-                // jnats gave up on the answer ("response not registered in time"): no answer is coming, so send again
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                ack.cancel(true);
-                throw new IOException("interrupted while waiting for JetStream to confirm", e);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof java.util.concurrent.CancellationException) {
-                    return false; // as above, seen through the future jnats derives from its own
-                }
-                while (cause instanceof RuntimeException && (cause.getCause() instanceof IOException
-                        || cause.getCause() instanceof JetStreamApiException)) {
-                    cause = cause.getCause(); // jnats wraps what its synchronous publish would throw
-                }
-                if (cause instanceof IOException io) {
-                    throw io;
-                }
-                if (cause instanceof JetStreamApiException api) {
-                    throw api;
-                }
-                if (cause instanceof RuntimeException re) {
-                    throw re;
-                }
-                throw new IOException(cause);
-            }
-        }
-    }
-
     @Override
     protected CompletableFuture<Void> doPublishAsync(String topic, Message message) {
         if (!settings.jetStream()) {
@@ -505,147 +364,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        try {
-            streams.ensure(topic);
-        } catch (StreamManager.SubjectConflict conflict) {
-            return CompletableFuture.failedFuture(conflicted(message, topic, conflict));
-        } catch (BrokerException notYet) {
-            // e.g. the server is restarting: send anyway; if no stream takes it, the resend checks the stream again
-            log.debug("Stream check before publishing message {} failed: {}", message.id(), notYet.getMessage());
-        }
-        Duration timeout = options().publishTimeout();
-        AsyncPublish p = new AsyncPublish(topic, message, m, System.nanoTime() + timeout.toNanos());
-        asyncPending.add(p);
-        p.result.whenComplete((v, e) -> asyncPending.remove(p));
-        sendAsync(p);
-        if (p.result.isDone()) {
-            return p.result;
-        }
-        ScheduledFuture<?> t;
-        try {
-            t = timer.schedule(() -> p.fail(new PublishException("JetStream did not confirm message " + message.id() + " to '"
-                    + topic + "' at " + address() + " within the publish timeout of " + timeout)), timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException disconnecting) {
-            p.fail(disconnectedBeforeAck(p, disconnecting));
-            return p.result;
-        }
-        p.result.whenComplete((v, e) -> t.cancel(false));
-        return p.result;
-    }
-
-    /**
-     * One attempt of {@code p}. When no answer will come (the attempt was in flight when the
-     * connection was lost, or jnats gave up on it) or no stream took the message, another follows
-     * on the resend thread until the deadline; the stream may then hold the message twice.
-     */
-    private void sendAsync(AsyncPublish p) {
-        if (p.result.isDone()) {
-            return;
-        }
-        CompletableFuture<PublishAck> ack;
-        p.lossesAtSend = monitor.losses();
-        try {
-            ack = jetStream.publishAsync(p.wire);
-        } catch (RuntimeException e) {
-            p.fail(new PublishException("could not publish message " + p.message.id() + " to '" + p.topic + "' at " + address()
-                    + ": " + e.getMessage(), e));
-            return;
-        }
-        p.attempt = ack;
-        ack.whenComplete((a, e) -> {
-            if (e == null) {
-                p.result.complete(null);
-                return;
-            }
-            if (p.result.isDone()) {
-                return; // timed out meanwhile
-            }
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            boolean noResponders = isNoResponders(cause);
-            if (closing) {
-                p.fail(disconnectedBeforeAck(p, cause));
-            } else if ((noResponders || cause instanceof java.util.concurrent.CancellationException) && System.nanoTime() < p.deadline) {
-                resends.incrementAndGet();
-                resendLater(p, noResponders);
-            } else {
-                p.fail(new PublishException("JetStream did not confirm message " + p.message.id() + " to '" + p.topic + "' at "
-                        + address() + ": " + cause.getMessage(), cause));
-            }
-        });
-    }
-
-    /** Sends {@code p} again after a pause, once connected, after checking the stream if {@code checkStream}. */
-    private void resendLater(AsyncPublish p, boolean checkStream) {
-        Runnable again = () -> {
-            if (p.result.isDone()) {
-                return;
-            }
-            Connection.Status status = connection.getStatus();
-            if (status == Connection.Status.CLOSED) {
-                p.fail(new PublishException("could not publish message " + p.message.id() + " to '" + p.topic + "': the connection to "
-                        + address() + " is closed (reconnect attempts exhausted)"));
-                return;
-            }
-            if (status != Connection.Status.CONNECTED) {
-                resendLater(p, checkStream); // buffering it for the reconnect would only add copies as jnats expires them
-                return;
-            }
-            if (checkStream) {
-                try {
-                    streams.invalidate(p.topic);
-                    streams.ensure(p.topic);
-                } catch (StreamManager.SubjectConflict conflict) {
-                    p.fail(conflicted(p.message, p.topic, conflict));
-                    return;
-                } catch (BrokerException notYet) {
-                    resendLater(p, true);
-                    return;
-                }
-            }
-            log.debug("No answer coming from JetStream for message {} to '{}'; sending it again", p.message.id(), p.topic);
-            sendAsync(p);
-        };
-        try {
-            resender.schedule(again, RETRY_PAUSE_NANOS, TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException disconnecting) {
-            p.fail(disconnectedBeforeAck(p, disconnecting));
-        }
-    }
-
-    /** A JetStream {@code publishAsync} until its future completes. */
-    private static final class AsyncPublish {
-        final String topic;
-        final Message message;
-        final NatsMessage wire;
-        final long deadline;
-        final CompletableFuture<Void> result = new CompletableFuture<>();
-        /** The attempt in flight and the connection-loss count when it was sent. */
-        volatile CompletableFuture<PublishAck> attempt;
-        volatile long lossesAtSend;
-
-        AsyncPublish(String topic, Message message, NatsMessage wire, long deadline) {
-            this.topic = topic;
-            this.message = message;
-            this.wire = wire;
-            this.deadline = deadline;
-        }
-
-        void fail(Throwable e) {
-            if (result.completeExceptionally(e)) {
-                CompletableFuture<PublishAck> a = attempt;
-                if (a != null) {
-                    a.cancel(true);
-                }
-            }
-        }
-    }
-
-    private static boolean isNoResponders(Throwable e) {
-        if (e instanceof JetStreamStatusException jse) {
-            return jse.getStatus() != null && jse.getStatus().getCode() == 503;
-        }
-        String msg = e.getMessage();
-        return msg != null && msg.contains("503");
+        return publisher.publish(topic, message, m);
     }
 
     private void awaitConnection(String topic, Message message, Duration timeout) {
@@ -693,7 +412,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
                 return;
             }
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (isNoResponders(cause)) {
+            if (NatsWire.isNoResponders(cause)) {
                 result.completeExceptionally(new RequestException("no responders: nothing subscribes to '" + topic + "' at "
                         + address() + "; start a subscriber that answers with event.reply(...)", true));
             } else {
@@ -716,20 +435,6 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         NatsMessage m = NatsWire.toNats(replyTo, reply);
         checkSize(replyTo, m);
         connection.publish(m);
-    }
-
-    /**
-     * Async publishes sent before the connection was lost may never be answered (the server that had
-     * them restarted): cancelling them makes {@link #sendAsync} send them again.
-     */
-    private void abandonUnansweredAsyncPublishes() {
-        long now = monitor.losses();
-        for (AsyncPublish p : asyncPending) {
-            CompletableFuture<PublishAck> a = p.attempt;
-            if (a != null && p.lossesAtSend < now) {
-                a.cancel(true);
-            }
-        }
     }
 
     /** How many messages were sent again because no answer was coming. */

@@ -110,4 +110,13 @@ final class NatsWire {
         }
         return false;
     }
+
+    /** True when {@code e} is the server's "no responders" (503): nothing took a request or, in JetStream, no stream a publish. */
+    static boolean isNoResponders(Throwable e) {
+        if (e instanceof io.nats.client.JetStreamStatusException jse) {
+            return jse.getStatus() != null && jse.getStatus().getCode() == 503;
+        }
+        String msg = e.getMessage();
+        return msg != null && msg.contains("503");
+    }
 }

@@ -375,6 +375,24 @@ class NatsJetStreamBrokerTest {
     }
 
     @Test
+    @DisplayName("a stream another process deleted is created again by the next publish and publishAsync, and both are stored")
+    void streamDeletedMeanwhile() throws Exception {
+        String stream = STREAM + "_gone";
+        Broker b = Brokers.create(NatsCoreBrokerTest.URL + "?jetstream=true&stream=" + stream);
+        b.connect();
+        brokers.add(b);
+        try {
+            b.publish(prefix + ".x", Message.of("one"));
+            jsm.deleteStream(stream); // the broker still has the stream check cached: its next publish meets "no responders"
+            b.publish(prefix + ".x", Message.of("two"));
+            b.publishAsync(prefix + ".x", Message.of("three")).get(10, TimeUnit.SECONDS);
+            assertThat(jsm.getStreamInfo(stream).getStreamState().getMsgCount()).isEqualTo(2);
+        } finally {
+            jsm.deleteStream(stream);
+        }
+    }
+
+    @Test
     @DisplayName("disconnect() right after many publishAsync calls lets every one of them be confirmed")
     void disconnectWaitsForAsyncAcks() throws Exception {
         Broker b = Brokers.create(URL);
