@@ -5,7 +5,6 @@ import dev.omnibus.broker.Capability;
 import dev.omnibus.broker.ConnectionException;
 import dev.omnibus.broker.Handler;
 import dev.omnibus.broker.Message;
-import dev.omnibus.broker.MessageTooLargeException;
 import dev.omnibus.broker.NotConnectedException;
 import dev.omnibus.broker.PublishException;
 import dev.omnibus.broker.RequestException;
@@ -76,6 +75,8 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
     private volatile StreamManager streams;
     /** JetStream mode only. */
     private volatile JetStreamPublisher publisher;
+    /** What the subscriptions of the current connection get. */
+    private volatile NatsSession session;
     /** Messages sent again because no answer was coming (lost connection, jnats gave up); for tests and logs. */
     private final java.util.concurrent.atomic.AtomicLong resends = new java.util.concurrent.atomic.AtomicLong();
 
@@ -158,6 +159,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         timer = t;
         publisher = jsp;
         connection = conn;
+        session = new NatsSession(conn, m, liveness, t, s, management, streams, address(), options.connectTimeout());
         log.info("Connected to NATS at {} ({} mode, max payload {} bytes)", address(), s.jetStream() ? "JetStream" : "core",
                 conn.getMaxPayload());
     }
@@ -379,16 +381,12 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
     }
 
     private void checkSize(String topic, NatsMessage m) {
-        long limit = connection.getMaxPayload();
-        long size = NatsWire.wireSize(m);
-        if (limit > 0 && size > limit) {
-            throw new MessageTooLargeException(topic, size, limit);
-        }
+        session.checkSize(topic, m);
     }
 
     @Override
     protected AbstractSubscription doSubscribe(String topic, Handler handler, SubscribeOptions options) {
-        NatsSubscription s = new NatsSubscription(this, topic, handler, options);
+        NatsSubscription s = new NatsSubscription(this, session, topic, handler, options);
         s.start();
         return s;
     }
@@ -431,12 +429,6 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         return result;
     }
 
-    void sendReply(String replyTo, Message reply) {
-        NatsMessage m = NatsWire.toNats(replyTo, reply);
-        checkSize(replyTo, m);
-        connection.publish(m);
-    }
-
     /** How many messages were sent again because no answer was coming. */
     long resends() {
         return resends.get();
@@ -450,32 +442,6 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         for (AbstractSubscription s : subscriptions()) {
             ((NatsSubscription) s).resume();
         }
-    }
-
-    JetStreamIntake newIntake(String pattern, SubscribeOptions options) {
-        return new JetStreamIntake(connection, management, streams, settings, pattern, options);
-    }
-
-    /** The request subject prefix in JetStream mode, null in core mode. */
-    String requestPrefix() {
-        return settings.jetStream() ? settings.requestPrefix() : null;
-    }
-
-    Connection connection() {
-        return connection;
-    }
-
-    ConnectionMonitor monitor() {
-        return monitor;
-    }
-
-    /** The round trips that confirm a subscription is live at the server, one at a time for the whole broker. */
-    LivenessCheck liveness() {
-        return liveness;
-    }
-
-    ScheduledExecutorService timer() {
-        return timer;
     }
 
     private static void closeQuietly(Connection conn) {

@@ -5,6 +5,7 @@ import dev.omnibus.broker.Handler;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Topics;
+import dev.omnibus.broker.support.AbstractBroker;
 import dev.omnibus.broker.support.AbstractSubscription;
 import dev.omnibus.broker.support.Delivery;
 import dev.omnibus.broker.support.DeliveryRule;
@@ -42,7 +43,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
     private static final Duration RESUME_RETRY = Duration.ofSeconds(1);
     private static final Duration DRAIN_FLOOR = Duration.ofMillis(100);
 
-    private final NatsBroker broker;
+    private final NatsSession session;
     private final String coreSubject;
     private final int corePrefixLength;
     private final DeliveryRule<io.nats.client.Message> rule;
@@ -54,10 +55,10 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
     /** JetStream deliveries that arrived after intake stopped; handed back once our consumer subscription is gone. */
     private final List<io.nats.client.Message> stragglers = new java.util.ArrayList<>();
 
-    NatsSubscription(NatsBroker broker, String pattern, Handler handler, SubscribeOptions options) {
+    NatsSubscription(AbstractBroker broker, NatsSession session, String pattern, Handler handler, SubscribeOptions options) {
         super(broker, pattern, options);
-        this.broker = broker;
-        String prefix = broker.requestPrefix();
+        this.session = session;
+        String prefix = session.requestPrefix();
         this.coreSubject = prefix == null ? pattern : prefix + "." + pattern;
         this.corePrefixLength = prefix == null ? 0 : prefix.length() + 1;
         this.rule = deliveryRule(handler, options.bufferSize(), this);
@@ -65,19 +66,19 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
 
     /** Subscribes at the server; returns once the server has registered the interest. */
     void start() {
-        Connection conn = broker.connection();
+        Connection conn = session.connection;
         Dispatcher d = conn.createDispatcher();
         dispatcher = d;
-        broker.monitor().register(d, name());
+        session.monitor.register(d, name());
         try {
             coreSubscription = queue() == null ? d.subscribe(coreSubject, this::onCoreMessage)
                     : d.subscribe(coreSubject, queue(), this::onCoreMessage);
-            if (broker.isJetStream()) {
-                JetStreamIntake js = broker.newIntake(topic(), options());
+            if (session.isJetStream()) {
+                JetStreamIntake js = session.newIntake(topic(), options());
                 jetStream = js;
                 js.start(d, this::onJetStreamMessage);
             }
-            broker.liveness().confirm(broker.options().connectTimeout());
+            session.liveness.confirm(session.connectTimeout);
         } catch (IOException | JetStreamApiException | RuntimeException | InterruptedException | TimeoutException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -90,7 +91,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
             String why = e instanceof JetStreamApiException jse ? jse.getErrorDescription() + " (code " + jse.getApiErrorCode() + ")"
                     : e.getMessage();
             throw new BrokerException("could not subscribe to '" + topic() + "'"
-                    + (queue() != null ? " in group '" + queue() + "'" : "") + " at " + broker.address() + ": " + why, e);
+                    + (queue() != null ? " in group '" + queue() + "'" : "") + " at " + session.address + ": " + why, e);
         }
     }
 
@@ -108,7 +109,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
             // a restarted server answers JetStream requests only once it has recovered its streams: try again
             LOG.warn("Could not resume subscription '{}' after reconnect yet, retrying in {}: {}", name(), RESUME_RETRY, e.toString());
             try {
-                broker.timer().schedule(this::resume, RESUME_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                session.timer.schedule(this::resume, RESUME_RETRY.toMillis(), TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException disconnecting) {
                 // the broker is disconnecting: nothing to resume
             }
@@ -143,7 +144,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
     public void redeliver(Delivery<io.nats.client.Message> d, Duration delay) {
         io.nats.client.Message js = d.handle();
         if (js == null) {
-            rule.retryLater(d, delay, broker.timer());
+            rule.retryLater(d, delay, session.timer);
         } else if (delay.isZero()) {
             js.nak();
         } else {
@@ -191,7 +192,7 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
 
     @Override
     public void reply(String replyTo, Message reply) {
-        broker.sendReply(replyTo, reply);
+        session.sendReply(replyTo, reply);
     }
 
     @Override
@@ -224,13 +225,13 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
 
     /** Unsubscribes at the server, then lets what it had already sent reach the handlers, within {@code timeout}. */
     private void drain(Dispatcher d, Duration timeout) {
-        if (broker.connection().getStatus() != Connection.Status.CONNECTED) {
+        if (session.connection.getStatus() != Connection.Status.CONNECTED) {
             return; // nothing can be handed back now; the server redelivers after ackWait
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             // drain() itself may block while it flushes: the wait gets only what is left
-            CompletableFuture<Boolean> drained = broker.liveness().drain(d, timeout);
+            CompletableFuture<Boolean> drained = session.liveness.drain(d, timeout);
             if (!drained.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 LOG.debug("Draining subscription '{}' did not finish within {}", name(), timeout);
             }
@@ -263,10 +264,10 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
         }
         late.forEach(io.nats.client.Message::nak);
         if (d != null) {
-            broker.monitor().unregister(d);
+            session.monitor.unregister(d);
             try {
                 if (d.isActive()) {
-                    broker.connection().closeDispatcher(d);
+                    session.connection.closeDispatcher(d);
                 }
             } catch (RuntimeException e) {
                 LOG.debug("Closing the dispatcher of '{}' failed: {}", name(), e.toString());
