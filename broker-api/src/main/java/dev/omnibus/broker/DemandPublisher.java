@@ -58,18 +58,26 @@ final class DemandPublisher implements EventPublisher {
     private Runnable pendingTerminal;
     private volatile Subscription subscription;
 
-    DemandPublisher(Broker broker, String topic, SubscribeOptions options, FlowOptions flow) {
+    /**
+     * @param ackAfterOnNext with auto-ack, ack each event after its onNext returned (false: the
+     *                       subscriber settles, e.g. the pull form's auto-ack at the next poll)
+     */
+    DemandPublisher(Broker broker, String topic, SubscribeOptions options, FlowOptions flow, boolean ackAfterOnNext) {
         this.topic = topic;
         this.queue = options.queue();
         this.name = queue == null ? topic : topic + "@" + queue;
-        this.autoAck = options.autoAck();
+        // where the broker acknowledges, auto-ack is done here so that the delivery rule (and the
+        // broker's window) counts an event unsettled until its onNext returned; elsewhere there is
+        // nothing to settle and the options go through unchanged
+        boolean settleHere = broker.capabilities().contains(Capability.ACKNOWLEDGEMENT);
+        this.autoAck = options.autoAck() && ackAfterOnNext && settleHere;
         this.limit = flow.limit();
         this.stallNanos = flow.slowConsumerAfter().toNanos();
         List<SlowConsumerListener> listeners = new ArrayList<>(flow.slowConsumerListeners());
         addListeners(listeners, broker.options().interceptors());
         addListeners(listeners, options.interceptors());
         this.alarm = new SlowConsumerAlarm(broker.name(), topic, queue, options.prefetch(), listeners);
-        this.subscription = broker.subscribe(topic, this::gate, options.toBuilder().autoAck(false).build());
+        this.subscription = broker.subscribe(topic, this::gate, settleHere ? options.toBuilder().autoAck(false).build() : options);
     }
 
     private static void addListeners(List<SlowConsumerListener> into, List<HandlerInterceptor> interceptors) {

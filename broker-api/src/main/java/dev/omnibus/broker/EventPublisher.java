@@ -15,7 +15,9 @@ import java.util.concurrent.Flow;
  *       those handed to {@code onNext} and not yet settled included. Where the backend has
  *       broker-side flow control (JetStream {@code maxAckPending}, RabbitMQ {@code basic.qos})
  *       the broker itself enforces it; nothing is buffered without bound in the JVM. Pair a
- *       small prefetch with small requests to keep the rest at the broker.</li>
+ *       small prefetch with small requests to keep the rest at the broker. On a backend without
+ *       {@link Capability#ACKNOWLEDGEMENT} (NATS core) nothing is unsettled: what waits for demand
+ *       is the subscription's buffer ({@code bufferSize}, {@code overflow}) as for a handler.</li>
  *   <li><b>Acknowledgement:</b> with auto-ack an event is acked after {@code onNext} returns; with
  *       auto-ack off the subscriber acks or nacks as with a {@link Handler}. An {@code onNext}
  *       that throws (a Reactive Streams rule 2.13 violation) nacks the event and cancels.</li>

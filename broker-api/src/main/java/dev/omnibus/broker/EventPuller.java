@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * The {@link PullSubscription} of {@link Subscriptions#pull}: a {@link DemandPublisher} (auto-ack off)
+ * The {@link PullSubscription} of {@link Subscriptions#pull}: a {@link DemandPublisher} (not acking after onNext)
  * whose subscriber requests one event per poll that finds none waiting, so at most one event waits
  * here for the next poll. Auto-ack, when asked for, is done here: the event a poll returned is
  * acked at the next poll or on unsubscribe.
@@ -63,7 +63,7 @@ final class EventPuller implements PullSubscription {
 
     EventPuller(Broker broker, String topic, SubscribeOptions options, FlowOptions flow) {
         this.autoAck = options.autoAck();
-        this.publisher = new DemandPublisher(broker, topic, options.toBuilder().autoAck(false).build(), flow);
+        this.publisher = new DemandPublisher(broker, topic, options, flow, false);
         publisher.subscribe(new Flow.Subscriber<Event>() {
             @Override
             public void onSubscribe(Flow.Subscription s) {

@@ -25,7 +25,7 @@ public final class Subscriptions {
     /** As {@link #publisher(Broker, String, SubscribeOptions)}, with a limit and stall reporting from {@code flow}. */
     public static EventPublisher publisher(Broker broker, String topic, SubscribeOptions options, FlowOptions flow) {
         check(broker, topic, options, flow);
-        return new DemandPublisher(broker, topic, options, flow);
+        return new DemandPublisher(broker, topic, options, flow, true);
     }
 
     /** Subscribes to {@code topic} at once for reading with {@link PullSubscription#poll}. */
