@@ -19,7 +19,9 @@ import java.util.concurrent.Flow;
  *       {@link Capability#ACKNOWLEDGEMENT} (NATS core) nothing is unsettled: what waits for demand
  *       is the subscription's buffer ({@code bufferSize}, {@code overflow}) as for a handler.</li>
  *   <li><b>Acknowledgement:</b> with auto-ack an event is acked after {@code onNext} returns; with
- *       auto-ack off the subscriber acks or nacks as with a {@link Handler}. An {@code onNext}
+ *       auto-ack off the subscriber acks or nacks as with a {@link Handler}. An operator that hands
+ *       the work to another thread ({@code publishOn}, {@code flatMap}) returns from {@code onNext}
+ *       before the work is done: use auto-ack off there and settle when done. An {@code onNext}
  *       that throws (a Reactive Streams rule 2.13 violation) nacks the event and cancels.</li>
  *   <li><b>Cancel</b> unsubscribes with the usual hand-back ({@link Subscription#unsubscribe()}):
  *       messages not handed to {@code onNext}, and those not settled, go back to the broker
