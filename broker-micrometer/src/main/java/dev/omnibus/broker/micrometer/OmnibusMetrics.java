@@ -5,6 +5,8 @@ import dev.omnibus.broker.HandlerInterceptor;
 import dev.omnibus.broker.Instrumentation;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.PublishInterceptor;
+import dev.omnibus.broker.SlowConsumer;
+import dev.omnibus.broker.SlowConsumerListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -42,6 +44,7 @@ import java.util.function.Function;
  *   <tr><td>{@value #ACKED}</td><td>counter</td><td></td><td>deliveries settled by ack, explicit or auto-ack</td></tr>
  *   <tr><td>{@value #NACKED}</td><td>counter</td><td>reason=exception|nack</td><td>deliveries settled by nack: the chain threw, or {@code nack()} was called</td></tr>
  *   <tr><td>{@value #DEAD_LETTERED}</td><td>counter</td><td>destination=topic|dropped</td><td>nacks the retry policy gives up on: the last attempt ({@code maxDeliveries}), or a non-retryable failure</td></tr>
+ *   <tr><td>{@value #SLOW_CONSUMER}</td><td>counter</td><td></td><td>stalls of a demand-driven subscription ({@code Subscriptions.publisher} / {@code pull}): a message waited for the subscriber's demand longer than {@code FlowOptions.slowConsumerAfter}; told through {@link SlowConsumerListener}, which the handler interceptor implements</td></tr>
  *   <tr><td>{@value #HANDLER_DURATION}</td><td>timer</td><td>outcome=success|failure</td><td>the rest of the chain and the handler, whether it returned or threw</td></tr>
  * </table>
  *
@@ -69,6 +72,7 @@ public final class OmnibusMetrics implements Instrumentation {
     public static final String NACKED = "omnibus.nacked";
     public static final String DEAD_LETTERED = "omnibus.dead.lettered";
     public static final String HANDLER_DURATION = "omnibus.handler.duration";
+    public static final String SLOW_CONSUMER = "omnibus.slow.consumer";
 
     public static final String TAG_BACKEND = "backend";
     public static final String TAG_TOPIC = "topic";
@@ -82,7 +86,7 @@ public final class OmnibusMetrics implements Instrumentation {
     private final Tags commonTags;
     private final Map<SubscriptionKey, SubscriptionMeters> subscriptionMeters = new ConcurrentHashMap<>();
     private final Map<PublishKey, PublishMeters> publishMeters = new ConcurrentHashMap<>();
-    private final HandlerInterceptor handlerInterceptor = this::intercept;
+    private final HandlerInterceptor handlerInterceptor = new Interceptor();
     private final PublishInterceptor publishInterceptor = this::interceptPublish;
 
     private OmnibusMetrics(Builder b) {
@@ -100,7 +104,11 @@ public final class OmnibusMetrics implements Instrumentation {
         return new Builder(registry);
     }
 
-    /** The interceptor recording the subscribe-side meters; register it per broker or per subscription. */
+    /**
+     * The interceptor recording the subscribe-side meters; register it per broker or per subscription.
+     * It is also the {@link SlowConsumerListener} that counts {@value #SLOW_CONSUMER}: demand-driven
+     * subscriptions find it among the interceptors.
+     */
     @Override
     public HandlerInterceptor handlerInterceptor() {
         return handlerInterceptor;
@@ -122,6 +130,27 @@ public final class OmnibusMetrics implements Instrumentation {
     public static String firstTokenPattern(String topic) {
         int dot = topic.indexOf('.');
         return dot < 0 ? topic : topic.substring(0, dot) + ".>";
+    }
+
+    /** The handler interceptor, also told of slow-consumer stalls. */
+    private final class Interceptor implements HandlerInterceptor, SlowConsumerListener {
+        @Override
+        public void intercept(Chain chain) throws Exception {
+            OmnibusMetrics.this.intercept(chain);
+        }
+
+        @Override
+        public void onSlowConsumer(SlowConsumer stall) {
+            Tags tags = commonTags.and(TAG_BACKEND, stall.brokerName()).and(TAG_TOPIC, stall.pattern())
+                    .and(TAG_QUEUE, stall.queue() == null ? "none" : stall.queue());
+            counter(SLOW_CONSUMER, "Messages that waited for a demand-driven subscriber's demand longer than the stall threshold", tags)
+                    .increment();
+        }
+
+        @Override
+        public String toString() {
+            return "OmnibusMetrics.handlerInterceptor";
+        }
     }
 
     private void intercept(HandlerInterceptor.Chain chain) throws Exception {

@@ -202,4 +202,36 @@ class OmnibusMetricsTest {
         assertThat(got).hasSize(10);
         assertThat(registry.find(OmnibusMetrics.DELIVERED).counters()).hasSize(1);
     }
+
+    @Test
+    @DisplayName("a Flow subscriber whose demand stays at zero while messages wait counts omnibus.slow.consumer; the publisher is not held back")
+    void slowConsumer() {
+        Broker b = broker("memory:");
+        dev.omnibus.broker.EventPublisher pub = dev.omnibus.broker.Subscriptions.publisher(b, "slow.orders",
+                SubscribeOptions.builder().queue("billing").build(),
+                dev.omnibus.broker.FlowOptions.builder().slowConsumerAfter(java.time.Duration.ofMillis(100)).build());
+        pub.subscribe(new java.util.concurrent.Flow.Subscriber<dev.omnibus.broker.Event>() {
+            @Override
+            public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            }
+
+            @Override
+            public void onNext(dev.omnibus.broker.Event e) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        });
+        for (int i = 0; i < 5; i++) {
+            b.publish("slow.orders", Message.of("o" + i));
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                count(OmnibusMetrics.SLOW_CONSUMER, "backend", "memory", "topic", "slow.orders", "queue", "billing") >= 1);
+        pub.unsubscribe();
+    }
 }

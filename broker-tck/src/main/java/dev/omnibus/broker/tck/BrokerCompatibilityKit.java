@@ -324,6 +324,15 @@ public abstract class BrokerCompatibilityKit {
     }
 
     @Nested
+    @DisplayName("Reactive and pull forms")
+    @Tag("reactive")
+    class Reactive extends ReactiveTests {
+        Reactive() {
+            super(BrokerCompatibilityKit.this);
+        }
+    }
+
+    @Nested
     @DisplayName("Interceptors and handler threads")
     @Tag("interceptors")
     class Interceptors extends InterceptorsTests {
