@@ -6,10 +6,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import dev.omnibus.broker.Broker;
-import dev.omnibus.broker.Health;
 import dev.omnibus.broker.BrokerException;
 import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Brokers;
+import dev.omnibus.broker.Health;
+import dev.omnibus.broker.Subscription;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -169,5 +170,25 @@ public abstract class LifecycleTests extends KitGroup {
         }
         b.disconnect();
         assertThat(b.health().status()).isEqualTo(Health.Status.DISCONNECTED);
+    }
+
+    @Test
+    @DisplayName("54. close() is disconnect() for a broker and unsubscribe() for a subscription, so try-with-resources works; both are idempotent")
+    void closeIsDisconnect() throws Exception {
+        Broker b = disconnected("closing");
+        b.connect();
+        String topic = topic("closing");
+        Inbox inbox = new Inbox();
+        try (Subscription s = b.subscribe(topic, inbox)) {
+            b.publish(topic, text("one"));
+            inbox.awaitCount(1, t(10_000));
+            s.close();
+            assertThat(s.isActive()).isFalse();
+        }
+        b.close();
+        assertThat(b.isConnected()).isFalse();
+        assertThat(b.health().status()).isEqualTo(Health.Status.DISCONNECTED);
+        b.close();
+        assertThatThrownBy(() -> b.publish(topic, text("x"))).isInstanceOf(BrokerException.class).hasMessageContaining("not connected");
     }
 }
