@@ -12,6 +12,8 @@ import dev.omnibus.broker.PublishException;
 import dev.omnibus.broker.RequestException;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Topics;
+import dev.omnibus.broker.event.CloudEventBinding;
+import dev.omnibus.broker.event.CloudEventCapable;
 import dev.omnibus.broker.support.AbstractBroker;
 import dev.omnibus.broker.support.AbstractSubscription;
 import dev.omnibus.broker.support.PendingRequests;
@@ -49,7 +51,13 @@ import org.apache.kafka.common.errors.RetriableException;
  * <p>{@link #publish} returns once the partition leader and its in-sync replicas have the record;
  * while the cluster is unreachable it waits up to the publish timeout, then throws.
  */
-public final class KafkaBroker extends AbstractBroker {
+public final class KafkaBroker extends AbstractBroker implements CloudEventCapable {
+    /**
+     * The Kafka protocol binding of CloudEvents: {@code ce_} record headers (UTF-8, not
+     * percent-encoded), datacontenttype in {@code content-type}.
+     */
+    static final CloudEventBinding CLOUD_EVENTS = CloudEventBinding.of("ce_", Headers.CONTENT_TYPE, false);
+
     private volatile Session session;
     private volatile boolean publishFailing;
 
@@ -454,5 +462,10 @@ public final class KafkaBroker extends AbstractBroker {
         return new ConnectionException("cannot connect to Kafka at " + address + " within " + options.connectTimeout() + ": "
                 + text(e) + "; check that Kafka runs there, that the address is right and that its advertised listeners are"
                 + " reachable from here", e);
+    }
+
+    @Override
+    public CloudEventBinding cloudEventBinding() {
+        return CLOUD_EVENTS;
     }
 }
