@@ -144,7 +144,9 @@ public final class RetryPolicy {
         if (nonRetryable.isEmpty()) {
             return true;
         }
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        int depth = 0;
+        // bounded: a cause chain can be made circular with initCause
+        for (Throwable t = failure; t != null && depth++ < 32; t = t.getCause() == t ? null : t.getCause()) {
             for (Class<? extends Throwable> type : nonRetryable) {
                 if (type.isInstance(t)) {
                     return false;

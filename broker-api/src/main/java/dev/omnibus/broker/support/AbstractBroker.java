@@ -56,6 +56,8 @@ public abstract class AbstractBroker implements Broker {
     private final Object lifecycle = new Object();
     private volatile BrokerOptions options;
     private volatile boolean connected;
+    /** True while disconnect() closes the subscriptions: no new subscription, but their handlers may still publish. */
+    private volatile boolean closing;
     private final Object healthLock = new Object();
     private volatile Health.Status healthStatus = Health.Status.DISCONNECTED;
     private volatile Instant healthSince = Instant.now();
@@ -121,7 +123,7 @@ public abstract class AbstractBroker implements Broker {
 
     @Override
     public final boolean isConnected() {
-        return connected && isLive();
+        return connected && !closing && isLive();
     }
 
     @Override
@@ -130,19 +132,33 @@ public abstract class AbstractBroker implements Broker {
             if (!connected) {
                 return;
             }
-            connected = false;
+            closing = true;
             long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
-            List<AbstractSubscription> subs = new ArrayList<>(subscriptions);
-            for (AbstractSubscription s : subs) {
-                s.stopIntake();
-            }
-            for (AbstractSubscription s : subs) {
-                s.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            }
             try {
-                doDisconnect(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                List<AbstractSubscription> subs = new ArrayList<>(subscriptions);
+                for (AbstractSubscription s : subs) {
+                    try {
+                        s.stopIntake();
+                    } catch (RuntimeException e) {
+                        log.warn("Stopping {} failed while disconnecting: {}", s, e.toString());
+                    }
+                }
+                // running handlers may still publish (a reply, the next step, a dead letter) until their subscription is closed
+                for (AbstractSubscription s : subs) {
+                    try {
+                        s.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                    } catch (RuntimeException e) {
+                        log.warn("Closing {} failed while disconnecting: {}", s, e.toString());
+                    }
+                }
             } finally {
-                healthTransition(Health.Status.DISCONNECTED);
+                connected = false;
+                closing = false;
+                try {
+                    doDisconnect(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                } finally {
+                    healthTransition(Health.Status.DISCONNECTED);
+                }
             }
             log.debug("Disconnected {}", this);
         }
@@ -215,11 +231,14 @@ public abstract class AbstractBroker implements Broker {
             require(Capability.DEAD_LETTER, "dead-letter topic '" + subscribeOptions.deadLetterTopic() + "'");
         }
         checkConnected("subscribe to '" + topic + "'");
+        if (closing) {
+            throw notConnected("subscribe to '" + topic + "' while disconnecting");
+        }
         Handler effective = InterceptedHandler.wrap(options.interceptors(), handler, topic, subscribeOptions,
                 name, options.nodeId(), capabilities);
         AbstractSubscription s = doSubscribe(topic, effective, subscribeOptions);
         subscriptions.add(s);
-        if (!connected) {
+        if (!connected || closing) {
             // lost a race with disconnect(): do not leave a live subscription behind
             s.unsubscribe();
             throw notConnected("subscribe to '" + topic + "'");

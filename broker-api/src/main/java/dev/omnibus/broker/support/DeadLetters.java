@@ -7,6 +7,24 @@ import dev.omnibus.broker.Message;
 public final class DeadLetters {
     private static final int MAX_REASON = 1000;
 
+    /**
+     * Where the shared delivery rule publishes dead letters: daemon threads of their own, so that a
+     * publish that waits (for a connection, a stream, a full buffer) never holds up a handler thread.
+     */
+    static final java.util.concurrent.ExecutorService SENDER = sender();
+
+    private static java.util.concurrent.ExecutorService sender() {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadPoolExecutor e = new java.util.concurrent.ThreadPoolExecutor(4, 4, 30, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "omnibus-dead-letters-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        e.allowCoreThreadTimeOut(true);
+        return e;
+    }
+
     private DeadLetters() {
     }
 

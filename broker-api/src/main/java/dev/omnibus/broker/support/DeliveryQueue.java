@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -50,7 +51,10 @@ public final class DeliveryQueue<T> {
     private final ThreadLocal<Batch> current = new ThreadLocal<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL.toNanos());
+    private final int batchSize;
     private volatile boolean closed;
+    /** Set once close() collected the unstarted items: a worker that finishes later hands its rest to onDrop. */
+    private boolean harvested;
 
     /**
      * @param name        shown in thread names and warnings, e.g. the subscription's pattern
@@ -59,7 +63,8 @@ public final class DeliveryQueue<T> {
      * @param overflow    what a full buffer does
      * @param blockTimeout how long {@link OverflowPolicy#BLOCK} waits
      * @param processor   called on a worker thread for each item; must not throw
-     * @param onDrop      called for each item dropped by DROP_OLDEST / DROP_NEWEST
+     * @param onDrop      called for each item dropped by DROP_OLDEST / DROP_NEWEST, and for each item a
+     *                    worker still held when a handler outlived {@link #close(Duration)}'s timeout
      */
     public DeliveryQueue(String name, int concurrency, int capacity, OverflowPolicy overflow, Duration blockTimeout,
             Consumer<? super T> processor, Consumer<? super T> onDrop) {
@@ -83,6 +88,8 @@ public final class DeliveryQueue<T> {
         this.processor = Objects.requireNonNull(processor);
         this.onDrop = Objects.requireNonNull(onDrop);
         boolean batch = concurrency == 1;
+        // a worker never holds more than the buffer could: a batch is no way round bufferSize
+        this.batchSize = Math.min(BATCH, capacity);
         for (int i = 0; i < concurrency; i++) {
             Runnable work = () -> work(batch);
             Thread t;
@@ -194,7 +201,7 @@ public final class DeliveryQueue<T> {
         List<T> left = new ArrayList<>();
         drainTo(left);
         while (offering.get() > 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             drainTo(left);
         }
         drainTo(left);
@@ -229,9 +236,12 @@ public final class DeliveryQueue<T> {
                 w.interrupt();
             }
         }
-        T t;
-        while ((t = unstarted.poll()) != null) {
-            result.add(t);
+        synchronized (this) {
+            harvested = true;
+            T t;
+            while ((t = unstarted.poll()) != null) {
+                result.add(t);
+            }
         }
         result.addAll(left);
         return result;
@@ -278,7 +288,7 @@ public final class DeliveryQueue<T> {
 
     @SuppressWarnings("unchecked")
     private void work(boolean batch) {
-        Batch b = new Batch(batch ? BATCH : 1);
+        Batch b = new Batch(batch ? batchSize : 1);
         current.set(b);
         while (true) {
             Object first;
@@ -295,7 +305,7 @@ public final class DeliveryQueue<T> {
             }
             b.items.add(first);
             if (batch) {
-                queue.drainTo(b.items, BATCH - 1);
+                queue.drainTo(b.items, batchSize - 1);
             }
             boolean stop = false;
             // by index: a processor that closes this queue takes the rest of the batch (see close)
@@ -304,9 +314,14 @@ public final class DeliveryQueue<T> {
                 if (o == POISON) {
                     stop = true;
                 } else if (closed) {
-                    unstarted.add((T) o);
+                    leftOver((T) o);
                 } else {
-                    processor.accept((T) o);
+                    try {
+                        processor.accept((T) o);
+                    } catch (RuntimeException | Error e) {
+                        // the processor must not throw; if it does, this worker goes on with the next item
+                        LOG.error("Processing an item of subscription '{}' failed; going on with the next: {}", name, e.toString(), e);
+                    }
                 }
             }
             b.items.clear();
@@ -315,6 +330,21 @@ public final class DeliveryQueue<T> {
                 return;
             }
         }
+    }
+
+    /**
+     * An item a worker took but did not start because the queue closed: into the list close() returns,
+     * or, when close() already returned (a handler that outlived the timeout), to onDrop so that the
+     * owner still hands it back.
+     */
+    private void leftOver(T item) {
+        synchronized (this) {
+            if (!harvested) {
+                unstarted.add(item);
+                return;
+            }
+        }
+        onDrop.accept(item);
     }
 
     /** What one worker took from the buffer and how far it got. */

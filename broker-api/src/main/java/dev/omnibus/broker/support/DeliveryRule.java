@@ -36,7 +36,10 @@ import org.slf4j.LoggerFactory;
  *       unsettled and is delivered again after the policy's delay (at least
  *       {@link #DEAD_LETTER_RETRY_FLOOR}), after which a failure tries the dead letter again; if
  *       the subscription is closing it is given back to the broker instead. One error is logged per
- *       failed dead-letter attempt, and no worker thread ever waits for the dead letter.
+ *       failed dead-letter attempt, and no worker thread ever waits for the dead letter: it is
+ *       published from threads of its own. A dead letter no attempt could publish (bad input, over
+ *       the size limit) is dropped with one error.
+ *   <li><b>Backend verbs that fail</b> (a closed connection) are logged and never stop a worker.
  *   <li><b>Closing</b> gives back, through the backend, every delivery not yet started and every
  *       unsettled one (manual ack) the handler did not settle first.
  * </ul>
@@ -50,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryRule<H> {
     /** Least wait before a message whose dead letter could not be published is delivered again. */
     public static final Duration DEAD_LETTER_RETRY_FLOOR = Duration.ofSeconds(1);
+    /** How soon an in-process redelivery that found the buffer full tries again. */
+    static final Duration FULL_BUFFER_RETRY = Duration.ofMillis(50);
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryRule.class);
 
@@ -87,6 +92,16 @@ public final class DeliveryRule<H> {
 
         /** Publishes a reply ({@link dev.omnibus.broker.Event#reply}); {@code reply} has its correlation id. */
         void reply(String replyTo, Message reply);
+
+        /**
+         * The overflow policy (DROP_OLDEST, DROP_NEWEST) dropped {@code delivery} before the handler
+         * saw it. Default: {@link #giveBack(Delivery, boolean) give it back}, for a broker that keeps
+         * it for another member; a backend whose give-back would bring it straight back (JetStream's
+         * nak) lets it go instead.
+         */
+        default void dropped(Delivery<H> delivery) {
+            giveBack(delivery, false);
+        }
     }
 
     private final AbstractBroker broker;
@@ -124,8 +139,13 @@ public final class DeliveryRule<H> {
         this.prefetch = options.prefetch();
         this.queue = new DeliveryQueue<>(name, options.concurrency(), capacity, options.overflow(), options.blockTimeout(),
                 this::process, d -> {
-                    LOG.debug("Message {} for subscription '{}' dropped by its overflow policy", d.message().id(), name);
-                    backend.giveBack(d, false);
+                    if (closing) {
+                        // a worker still held it when close() gave up waiting for its handler
+                        giveBack(d, false);
+                    } else {
+                        LOG.debug("Message {} for subscription '{}' dropped by its overflow policy", d.message().id(), name);
+                        verb("drop", d, () -> backend.dropped(d));
+                    }
                 }, broker.options().threadFactory());
     }
 
@@ -150,7 +170,7 @@ public final class DeliveryRule<H> {
             taken = false;
         }
         if (!taken) {
-            backend.giveBack(d, false);
+            giveBack(d, false);
         }
         return taken;
     }
@@ -186,11 +206,50 @@ public final class DeliveryRule<H> {
      * closed meanwhile, or the timer is shut down, the message is given back instead.
      */
     public void retryLater(Delivery<H> delivery, Duration delay, ScheduledExecutorService timer) {
-        Runnable again = () -> offer(delivery.topic(), delivery.message(), delivery.deliveryAttempt() + 1, delivery.handle());
+        offerLater(delivery, delivery.deliveryAttempt() + 1, delay, timer);
+    }
+
+    /**
+     * Offers {@code delivery}'s message again after {@code delay} as the same attempt (it was not
+     * handled: a full buffer, say), on {@code timer}; as {@link #retryLater} otherwise.
+     */
+    public void offerAgainLater(Delivery<H> delivery, Duration delay, ScheduledExecutorService timer) {
+        offerLater(delivery, delivery.deliveryAttempt(), delay, timer);
+    }
+
+    /** Never blocks the timer: a full buffer makes it try again shortly, a closed subscription gives the message back. */
+    private void offerLater(Delivery<H> d, int attempt, Duration delay, ScheduledExecutorService timer) {
+        Runnable again = () -> {
+            if (queue.tryOffer(new Delivery<>(this, d.topic(), d.message(), attempt, d.handle()))) {
+                return;
+            }
+            if (closing || queue.isClosed()) {
+                giveBack(d, attempt > d.deliveryAttempt());
+            } else {
+                offerLater(d, attempt, FULL_BUFFER_RETRY, timer);
+            }
+        };
         try {
             timer.schedule(again, delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            backend.giveBack(delivery, true);
+            giveBack(d, true);
+        }
+    }
+
+    /**
+     * Stops tracking {@code delivery} without settling it: the broker took it back on its own (a
+     * Kafka partition revoked from this member). A later ack or nack of it does nothing.
+     */
+    public void forget(Delivery<H> delivery) {
+        if (delivery.takeBack()) {
+            untrack(delivery);
+        }
+    }
+
+    /** Runs {@code action} on each delivery handed to the handler and not settled yet (manual ack only). */
+    public void forEachUnsettled(java.util.function.Consumer<? super Delivery<H>> action) {
+        if (unsettled != null) {
+            unsettled.forEach(action);
         }
     }
 
@@ -204,12 +263,12 @@ public final class DeliveryRule<H> {
             room.notifyAll();
         }
         for (Delivery<H> d : queue.close(timeout)) {
-            backend.giveBack(d, false);
+            giveBack(d, false);
         }
         if (unsettled != null) {
             for (Delivery<H> d : unsettled) {
                 if (d.takeBack()) {
-                    backend.giveBack(d, true);
+                    giveBack(d, true);
                 }
             }
             unsettled.clear();
@@ -218,7 +277,7 @@ public final class DeliveryRule<H> {
 
     private void process(Delivery<H> d) {
         if (unsettled != null && !track(d)) {
-            backend.giveBack(d, false);
+            giveBack(d, false);
             return;
         }
         d.handleWith(handler, autoAck);
@@ -245,7 +304,7 @@ public final class DeliveryRule<H> {
 
     void acked(Delivery<H> d) {
         untrack(d);
-        backend.settle(d, Outcome.HANDLED);
+        settle(d, Outcome.HANDLED);
     }
 
     void failed(Delivery<H> d, Throwable cause) {
@@ -253,9 +312,10 @@ public final class DeliveryRule<H> {
         int attempt = d.deliveryAttempt();
         if (retry.retriesAfter(attempt, cause)) {
             if (closing) {
-                backend.giveBack(d, true);
+                giveBack(d, true);
             } else {
-                backend.redeliver(d, retry.delayAfter(attempt));
+                Duration delay = retry.delayAfter(attempt);
+                verb("redeliver", d, () -> backend.redeliver(d, delay));
             }
             return;
         }
@@ -264,18 +324,20 @@ public final class DeliveryRule<H> {
         if (deadLetterTopic == null) {
             LOG.error("Dropping message {} from topic '{}' {} (no deadLetterTopic set): {}",
                     d.message().id(), d.topic(), why, DeadLetters.reason(cause));
-            backend.settle(d, Outcome.DROPPED);
+            settle(d, Outcome.DROPPED);
             return;
         }
+        // off the worker: a backend's publish may wait for its connection, a stream, a full buffer
         CompletableFuture<Void> sent;
         try {
-            sent = broker.publishAsync(deadLetterTopic, DeadLetters.of(d.message(), d.topic(), attempt, cause));
+            sent = CompletableFuture.supplyAsync(() -> broker.publishAsync(deadLetterTopic,
+                    DeadLetters.of(d.message(), d.topic(), attempt, cause)), DeadLetters.SENDER).thenCompose(f -> f);
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
         }
         sent.whenComplete((ok, e) -> {
             if (e == null) {
-                backend.settle(d, Outcome.DEAD_LETTERED);
+                settle(d, Outcome.DEAD_LETTERED);
             } else {
                 deadLetterFailed(d, e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
             }
@@ -283,10 +345,16 @@ public final class DeliveryRule<H> {
     }
 
     private void deadLetterFailed(Delivery<H> d, Throwable e) {
+        if (permanent(e)) {
+            LOG.error("Dropping message {} from topic '{}': it cannot be dead-lettered to '{}' at all ({})",
+                    d.message().id(), d.topic(), deadLetterTopic, e.getMessage());
+            settle(d, Outcome.DROPPED);
+            return;
+        }
         if (closing) {
             LOG.error("Could not dead-letter message {} from topic '{}' to '{}' ({}); it goes back to the broker",
                     d.message().id(), d.topic(), deadLetterTopic, e.getMessage());
-            backend.giveBack(d, true);
+            giveBack(d, true);
             return;
         }
         Duration delay = retry.delayAfter(d.deliveryAttempt());
@@ -295,7 +363,36 @@ public final class DeliveryRule<H> {
         }
         LOG.error("Could not dead-letter message {} from topic '{}' to '{}' ({}); it stays unsettled and is delivered again in {}",
                 d.message().id(), d.topic(), deadLetterTopic, e.getMessage(), delay);
-        backend.redeliver(d, delay);
+        Duration wait = delay;
+        verb("redeliver", d, () -> backend.redeliver(d, wait));
+    }
+
+    /**
+     * A dead letter no later attempt can publish: bad input (its headers over the limits, the
+     * dead-letter topic invalid) or a message over the size limit. Anything else (a lost connection,
+     * a refusal by an interceptor, a timeout) may pass later.
+     */
+    private static boolean permanent(Throwable e) {
+        return e instanceof IllegalArgumentException || e instanceof dev.omnibus.broker.MessageTooLargeException
+                || e instanceof dev.omnibus.broker.UnsupportedCapabilityException;
+    }
+
+    private void settle(Delivery<H> d, Outcome outcome) {
+        verb("settle", d, () -> backend.settle(d, outcome));
+    }
+
+    private void giveBack(Delivery<H> d, boolean started) {
+        verb("give back", d, () -> backend.giveBack(d, started));
+    }
+
+    /** Runs a backend verb; one that throws (a closed connection, say) is logged once and never reaches the worker. */
+    private void verb(String what, Delivery<H> d, Runnable verb) {
+        try {
+            verb.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Could not {} message {} of subscription '{}' at the broker: {}; the broker keeps it until its own"
+                    + " redelivery, if it keeps anything", what, d.message().id(), name, e.toString());
+        }
     }
 
     void reply(String replyTo, Message reply) {

@@ -54,7 +54,16 @@ public final class Redaction {
         String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName();
         String s = secret(url(text), options.password());
         for (String u : options.urls()) {
-            s = secret(s, urlPassword(u));
+            String p = urlPassword(u);
+            s = secret(s, p);
+            if (p != null && p.indexOf('%') >= 0) {
+                try {
+                    // a client may echo the decoded form
+                    s = secret(s, java.net.URLDecoder.decode(p, java.nio.charset.StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                    // not valid percent-encoding: the raw form is masked already
+                }
+            }
         }
         StringBuilder b = new StringBuilder(Math.min(s.length(), 1000));
         for (int i = 0; i < s.length() && b.length() < 1000; i++) {

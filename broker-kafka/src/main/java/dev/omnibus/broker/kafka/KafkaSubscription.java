@@ -51,12 +51,17 @@ final class KafkaSubscription extends AbstractSubscription implements DeliveryRu
         this.rule = deliveryRule(guarded(handler), options.bufferSize() + extraCapacity, this);
     }
 
-    /** Skips deliveries of partitions this member no longer owns: their next owner handles them. */
+    /**
+     * Skips deliveries of partitions this member no longer owns: their next owner handles them, and
+     * the rule forgets them (so that, with manual ack, they do not hold a prefetch slot for ever).
+     */
     @SuppressWarnings("unchecked")
-    private static Handler guarded(Handler handler) {
+    private Handler guarded(Handler handler) {
         return e -> {
-            Rec r = ((Delivery<Rec>) e).handle();
+            Delivery<Rec> d = (Delivery<Rec>) e;
+            Rec r = d.handle();
             if (!r.begin()) {
+                rule.forget(d);
                 return;
             }
             try {
@@ -109,7 +114,7 @@ final class KafkaSubscription extends AbstractSubscription implements DeliveryRu
             LOG.debug("Broadcast message {} of '{}' given back: dropped, no other member could take it", d.message().id(), d.topic());
         } else if (!rule.isClosing() && isActive()) {
             // refused by a full buffer while running: keep the offset open and try again shortly
-            rule.retryLater(d, Duration.ofMillis(100), broker.timer());
+            rule.offerAgainLater(d, Duration.ofMillis(100), broker.timer());
         }
         // else: the offset stays uncommitted, the partition's next owner reads it again
     }

@@ -55,15 +55,16 @@ final class MemorySubscription extends AbstractSubscription implements Route, De
         return rule.tryTake(topic, message, attempt, null);
     }
 
+    /** On the bus timer, never inline on the worker: to the group (any member with room), or to this broadcast subscription. */
     @Override
     public void redeliver(Delivery<Void> d, Duration delay) {
-        Runnable again = () -> route(d.topic(), d.message(), d.deliveryAttempt() + 1);
+        QueueGroup g = group;
+        if (g == null) {
+            rule.retryLater(d, delay, bus.timer);
+            return;
+        }
         try {
-            if (delay.isZero()) {
-                again.run();
-            } else {
-                bus.timer.schedule(again, delay.toNanos(), TimeUnit.NANOSECONDS);
-            }
+            bus.timer.schedule(() -> g.handBack(d.topic(), d.message(), d.deliveryAttempt() + 1), delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             LOG.warn("Message {} on '{}' not redelivered: the memory bus was closed", d.message().id(), d.topic());
         }
@@ -78,7 +79,7 @@ final class MemorySubscription extends AbstractSubscription implements Route, De
     public void giveBack(Delivery<Void> d, boolean started) {
         QueueGroup g = group;
         if (g != null && !isActive()) {
-            g.deliver(d.topic(), d.message(), started ? d.deliveryAttempt() + 1 : d.deliveryAttempt());
+            g.handBack(d.topic(), d.message(), started ? d.deliveryAttempt() + 1 : d.deliveryAttempt());
         } else {
             LOG.debug("Message {} on '{}' dropped: subscription '{}' closed before handling it, or its buffer was full",
                     d.message().id(), d.topic(), name());
@@ -89,22 +90,6 @@ final class MemorySubscription extends AbstractSubscription implements Route, De
     public void reply(String replyTo, Message reply) {
         Topics.validateTopic(replyTo);
         bus.route(replyTo, reply);
-    }
-
-    /** A redelivery: to the group (any member), or to this broadcast subscription while it lives. */
-    private void route(String topic, Message message, int attempt) {
-        QueueGroup g = group;
-        try {
-            if (g != null) {
-                g.deliver(topic, message, attempt);
-            } else if (isActive()) {
-                offer(topic, message, attempt);
-            } else {
-                LOG.debug("Message {} on '{}' not redelivered: its broadcast subscription is closed", message.id(), topic);
-            }
-        } catch (RuntimeException e) {
-            LOG.error("Redelivery of message {} on '{}' failed: {}", message.id(), topic, e.toString());
-        }
     }
 
     @Override

@@ -18,6 +18,9 @@ final class QueueGroup implements Route {
     private final MemoryBus bus;
     private final List<MemorySubscription> members = new CopyOnWriteArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
+    /** How often messages parked for lack of room are offered to the members again. */
+    static final java.time.Duration DRAIN_INTERVAL = java.time.Duration.ofMillis(50);
+
     private final ArrayDeque<Object[]> parked = new ArrayDeque<>();
 
     QueueGroup(MemoryBus bus, String pattern, String queue) {
@@ -61,6 +64,29 @@ final class QueueGroup implements Route {
         }
     }
 
+    /**
+     * Takes back a message a member gave up without handling it, or a redelivery: to a member with
+     * room, never blocking and never refusing (the overflow policy is for publishers), else kept
+     * for the next member with room or the next to join.
+     */
+    void handBack(String topic, Message message, int attempt) {
+        Object[] snapshot = members.toArray();
+        int n = snapshot.length;
+        if (n > 0) {
+            int start = Math.floorMod(next.getAndIncrement(), n);
+            for (int i = 0; i < n; i++) {
+                if (((MemorySubscription) snapshot[(start + i) % n]).tryOffer(topic, message, attempt)) {
+                    return;
+                }
+            }
+        }
+        if (members.isEmpty()) {
+            bus.park(this, topic, message, attempt);
+        } else {
+            parkLocally(topic, message, attempt);
+        }
+    }
+
     /** Adds a member; returns true if it is the first (the group must be routed). */
     boolean add(MemorySubscription member) {
         boolean first = members.isEmpty();
@@ -71,8 +97,9 @@ final class QueueGroup implements Route {
             parked.clear();
         }
         for (Object[] p : waiting) {
+            // never more than the member's buffer takes: the rest waits for room (see drainParked)
             if (!member.tryOffer((String) p[0], (Message) p[1], (Integer) p[2])) {
-                member.offer((String) p[0], (Message) p[1], (Integer) p[2]);
+                parkLocally((String) p[0], (Message) p[1], (Integer) p[2]);
             }
         }
         return first;
@@ -81,6 +108,32 @@ final class QueueGroup implements Route {
     /** Removes a member; returns true if the group is now empty. */
     boolean remove(MemorySubscription member) {
         return members.remove(member) && members.isEmpty();
+    }
+
+    /** Hands parked messages to members with room; called as members make room. Returns whether any are left. */
+    boolean drainParked() {
+        while (true) {
+            Object[] p;
+            synchronized (parked) {
+                p = parked.poll();
+            }
+            if (p == null) {
+                return false;
+            }
+            boolean taken = false;
+            for (MemorySubscription m : members) {
+                if (m.tryOffer((String) p[0], (Message) p[1], (Integer) p[2])) {
+                    taken = true;
+                    break;
+                }
+            }
+            if (!taken) {
+                synchronized (parked) {
+                    parked.addFirst(p);
+                }
+                return true;
+            }
+        }
     }
 
     boolean hasParked() {
@@ -93,10 +146,27 @@ final class QueueGroup implements Route {
         return members.isEmpty();
     }
 
-    /** Keeps a message for the next member to join. */
+    /** Keeps a message for a member with room (tried every {@link #DRAIN_INTERVAL}) or the next to join. */
     void parkLocally(String topic, Message message, int attempt) {
+        boolean first;
         synchronized (parked) {
+            first = parked.isEmpty();
             parked.add(new Object[] {topic, message, attempt});
+        }
+        if (first) {
+            scheduleDrain();
+        }
+    }
+
+    private void scheduleDrain() {
+        try {
+            bus.timer.schedule(() -> {
+                if (!members.isEmpty() && drainParked()) {
+                    scheduleDrain();
+                }
+            }, DRAIN_INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the bus is closed: nothing to deliver to
         }
     }
 }

@@ -195,7 +195,8 @@ final class JetStreamIntake {
                 LOG.debug("Closing consumer '{}' failed: {}", consumerName, e.toString());
             }
         }
-        if (options.queue() == null && consumerName != null && !connection.getStatus().equals(Connection.Status.CLOSED)) {
+        // only while connected: a request now would wait out the timeout; the server removes it after inactiveThreshold
+        if (options.queue() == null && consumerName != null && connection.getStatus() == Connection.Status.CONNECTED) {
             try {
                 jsm.deleteConsumer(streams.stream(), consumerName);
             } catch (IOException | JetStreamApiException | RuntimeException e) {

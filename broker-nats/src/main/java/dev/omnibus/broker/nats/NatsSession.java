@@ -40,6 +40,11 @@ final class NatsSession {
         this.connectTimeout = connectTimeout;
     }
 
+    /** How long JetStream waits for an ack before it redelivers. */
+    Duration ackWait() {
+        return settings.ackWait();
+    }
+
     boolean isJetStream() {
         return settings.jetStream();
     }

@@ -52,6 +52,8 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
     private volatile JetStreamIntake jetStream;
     private volatile boolean stopping;
     private volatile boolean released;
+    /** Keeps unsettled manual-ack JetStream deliveries from running out of ackWait while the handler holds them. */
+    private volatile java.util.concurrent.ScheduledFuture<?> keepAlive;
     /** JetStream deliveries that arrived after intake stopped; handed back once our consumer subscription is gone. */
     private final List<io.nats.client.Message> stragglers = new java.util.ArrayList<>();
 
@@ -79,6 +81,10 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
                 js.start(d, this::onJetStreamMessage);
             }
             session.liveness.confirm(session.connectTimeout);
+            if (session.isJetStream() && !options().autoAck()) {
+                long every = Math.max(100, session.ackWait().toMillis() / 2);
+                keepAlive = session.timer.scheduleAtFixedRate(this::keepUnsettledAlive, every, every, TimeUnit.MILLISECONDS);
+            }
         } catch (IOException | JetStreamApiException | RuntimeException | InterruptedException | TimeoutException e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -179,6 +185,29 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
         }
     }
 
+    /** The overflow policy dropped it: JetStream is told to let it go (a nak would bring it straight back); core NATS keeps nothing. */
+    @Override
+    public void dropped(Delivery<io.nats.client.Message> d) {
+        io.nats.client.Message js = d.handle();
+        if (js != null) {
+            js.term();
+        }
+    }
+
+    /** Tells JetStream that deliveries a manual-ack handler still holds are in progress, so they are not redelivered meanwhile. */
+    private void keepUnsettledAlive() {
+        rule.forEachUnsettled(d -> {
+            io.nats.client.Message js = d.handle();
+            if (js != null) {
+                try {
+                    js.inProgress();
+                } catch (RuntimeException e) {
+                    LOG.debug("Could not mark message {} of '{}' in progress: {}", d.message().id(), name(), e.toString());
+                }
+            }
+        });
+    }
+
     /** A nak now could bring the message straight back to our still-pending pull request: wait for {@link #releaseNow}. */
     private void nakOnceReleased(io.nats.client.Message js) {
         synchronized (stragglers) {
@@ -197,6 +226,10 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
 
     @Override
     protected void doStopIntake() {
+        java.util.concurrent.ScheduledFuture<?> k = keepAlive;
+        if (k != null) {
+            k.cancel(false);
+        }
         stopping = true;
         Dispatcher d = dispatcher;
         io.nats.client.Subscription s = coreSubscription;
@@ -262,7 +295,14 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
             late = new java.util.ArrayList<>(stragglers);
             stragglers.clear();
         }
-        late.forEach(io.nats.client.Message::nak);
+        for (io.nats.client.Message m : late) {
+            try {
+                m.nak();
+            } catch (RuntimeException e) {
+                // the connection is gone: the server redelivers after ackWait
+                LOG.debug("Could not hand back a message of '{}': {}", name(), e.toString());
+            }
+        }
         if (d != null) {
             session.monitor.unregister(d);
             try {

@@ -116,9 +116,18 @@ public abstract class RetryPoliciesTests extends KitGroup {
         String dlt = topic("refused-dead");
         int refusals = 2;
         AtomicInteger refused = new AtomicInteger();
-        PublishInterceptor refuseDeadLetters = chain -> chain.topic().equals(dlt) && refused.getAndIncrement() < refusals
-                ? CompletableFuture.failedFuture(new PublishException("the kit refuses dead letter " + refused.get()))
-                : chain.proceed(chain.message());
+        // a slow refusal: a rule that publishes the dead letter on the handler's thread would hold up the next message
+        PublishInterceptor refuseDeadLetters = chain -> {
+            if (chain.topic().equals(dlt) && refused.getAndIncrement() < refusals) {
+                try {
+                    busy(Duration.ofSeconds(3));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return CompletableFuture.failedFuture(new PublishException("the kit refuses dead letter " + refused.get()));
+            }
+            return chain.proceed(chain.message());
+        };
         Broker b = disconnected("a");
         b.init(b.options().toBuilder().publishInterceptor(refuseDeadLetters).build());
         b.connect();
@@ -142,7 +151,7 @@ public abstract class RetryPoliciesTests extends KitGroup {
             Message next = text("next");
             b.publish(topic, next);
             good.awaitCount(1, t(2_000));
-            dead.awaitCount(1, t(30_000)).assertStaysAt(1, t(500));
+            dead.awaitCount(1, Duration.ofSeconds(2 * 3 + 2).plus(t(30_000))).assertStaysAt(1, t(500));
             Message got = dead.messages().get(0);
             assertThat(got.id()).isEqualTo(poison.id());
             assertThat(got.header("x-origin")).isEqualTo("kit");

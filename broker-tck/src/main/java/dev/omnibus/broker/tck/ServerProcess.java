@@ -119,7 +119,7 @@ public final class ServerProcess implements BrokerServer {
         }
         LIVE.add(this);
         long deadline = System.nanoTime() + startTimeout.toNanos();
-        while (!ready.test(this)) {
+        while (!ready.test(this) || !process.isAlive()) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited with code " + process.exitValue() + " while starting ("
                         + String.join(" ", command) + "); see " + log());
