@@ -52,6 +52,7 @@ import org.apache.kafka.common.errors.RetriableException;
 public final class KafkaBroker extends AbstractBroker {
     private volatile Session session;
     private volatile boolean publishFailing;
+    private volatile boolean probeFailing;
 
     KafkaBroker(BrokerOptions options) {
         super(KafkaBrokerProvider.NAME, options, capabilities(KafkaSettings.from(options)));
@@ -89,6 +90,7 @@ public final class KafkaBroker extends AbstractBroker {
         final ScheduledExecutorService timer;
         final ExecutorService publishers;
         final PendingRequests pending;
+        volatile HealthProbe probe;
         volatile NodeConsumer node;
         volatile ReplyInbox replies;
 
@@ -107,7 +109,7 @@ public final class KafkaBroker extends AbstractBroker {
 
     @Override
     protected boolean isLive() {
-        return session != null && !publishFailing;
+        return session != null && !publishFailing && !probeFailing;
     }
 
     @Override
@@ -150,6 +152,29 @@ public final class KafkaBroker extends AbstractBroker {
         holder[0] = new Session(settings, configs, admin, producer, topics, timer, publishers);
         session = holder[0];
         publishFailing = false;
+        probeFailing = false;
+        holder[0].probe = new HealthProbe(admin, timer, settings.healthProbe(), options.connectTimeout(), new HealthProbe.Listener() {
+            @Override
+            public void unanswered(Throwable cause) {
+                if (!probeFailing) {
+                    probeFailing = true;
+                    log.warn("Kafka at {} does not answer (node '{}'): {}; the clients keep reconnecting", address, options.nodeId(),
+                            text(cause));
+                }
+                reportConnectionLost(cause);
+            }
+
+            @Override
+            public void answered() {
+                if (probeFailing || publishFailing) {
+                    probeFailing = false;
+                    publishFailing = false;
+                    log.info("Kafka at {} answers again (node '{}')", address, options.nodeId());
+                    reportConnectionRestored();
+                }
+            }
+        });
+        holder[0].probe.start();
         log.info("Connected to Kafka at {} as node '{}'", address, options.nodeId());
     }
 
@@ -165,6 +190,9 @@ public final class KafkaBroker extends AbstractBroker {
         session = null;
         if (s == null) {
             return;
+        }
+        if (s.probe != null) {
+            s.probe.stop();
         }
         if (s.node != null) {
             s.node.close(timeout);

@@ -29,6 +29,9 @@ import java.util.stream.Stream;
  * {@code kafka-server} (no compile dependency here). The storage is formatted with
  * {@code kafka.tools.StorageTool} and the broker runs {@code kafka.Kafka server.properties}.
  *
+ * <p>Besides its plain listener ({@link #url()}), the broker has a listener that advertises the
+ * address of {@link #cuttableProxy()}, for the kit's connection-cut tests.
+ *
  * <p>Tuned for tests: {@code group.initial.rebalance.delay.ms=0}, short broker session (a node
  * restarted after a SIGKILL is back in seconds), no topic auto-creation, one replica. A JVM
  * shutdown hook kills every server still running, so nothing outlives the test run.
@@ -51,13 +54,17 @@ public final class LocalKafkaServer implements BrokerServer {
 
     private final int port;
     private final int controllerPort;
+    private final int cutPort;
+    private final int proxyPort;
     private final Path dir;
     private final String heap;
     private Process process;
 
-    private LocalKafkaServer(int port, int controllerPort, Path dir, String heap) {
+    private LocalKafkaServer(int port, int controllerPort, int cutPort, int proxyPort, Path dir, String heap) {
         this.port = port;
         this.controllerPort = controllerPort;
+        this.cutPort = cutPort;
+        this.proxyPort = proxyPort;
         this.dir = dir;
         this.heap = heap;
     }
@@ -94,8 +101,10 @@ public final class LocalKafkaServer implements BrokerServer {
         try {
             int port = freePort();
             int controller = freePort();
+            int cut = freePort();
+            int proxy = freePort();
             Path dir = Files.createTempDirectory("omnibus-kafka-" + port + "-");
-            LocalKafkaServer server = new LocalKafkaServer(port, controller, dir, System.getProperty("omnibus.kafka.heap", "512m"));
+            LocalKafkaServer server = new LocalKafkaServer(port, controller, cut, proxy, dir, System.getProperty("omnibus.kafka.heap", "512m"));
             server.configure(overrides);
             server.format();
             server.launch();
@@ -110,10 +119,13 @@ public final class LocalKafkaServer implements BrokerServer {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        // CUT: a second client listener that advertises the port of cuttableProxy(), so that a client
+        // bootstrapped through the proxy is told to connect to the proxy again, and cut() cuts it
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
+                + ",CUT://127.0.0.1:" + cutPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",CUT://127.0.0.1:" + proxyPort);
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,CUT:PLAINTEXT");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", dir.resolve("data").toString());
         p.put("num.partitions", "1");
@@ -287,9 +299,31 @@ public final class LocalKafkaServer implements BrokerServer {
         return port;
     }
 
+    /**
+     * A new proxy, on the fixed port that the broker's {@code CUT} listener advertises, forwarding to
+     * that listener: a client whose URL names the proxy bootstraps through it, is told (metadata) that
+     * the broker is at the proxy, and so reaches the broker only through it; {@link TcpProxy#cut()}
+     * really cuts. Only one such proxy can be open at a time (they share the port): close one before
+     * asking for the next; a port still held by a closing proxy is retried for a few seconds.
+     */
+    public TcpProxy cuttableProxy() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                return TcpProxy.listeningOn(proxyPort, "127.0.0.1", cutPort);
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                pause(50); // waiting for a port to be released, not synchronising threads
+            }
+        }
+    }
+
     @Override
     public String description() {
-        return "Kafka broker (KRaft, child JVM -Xmx" + heap + ") on 127.0.0.1:" + port + " started by the kit (data " + dir + ")";
+        return "Kafka broker (KRaft, child JVM -Xmx" + heap + ") on 127.0.0.1:" + port + " (cuttable listener advertised at 127.0.0.1:"
+                + proxyPort + ") started by the kit (data " + dir + ")";
     }
 
     @Override
