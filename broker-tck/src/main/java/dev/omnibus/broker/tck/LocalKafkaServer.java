@@ -58,9 +58,14 @@ public final class LocalKafkaServer implements BrokerServer {
     private final int proxyPort;
     private final Path dir;
     private final String heap;
+    private final int nodeId;
+    private String voters;
+    private String clusterId = base64Uuid();
     private Process process;
 
-    private LocalKafkaServer(int port, int controllerPort, int cutPort, int proxyPort, Path dir, String heap) {
+    private LocalKafkaServer(int nodeId, int port, int controllerPort, int cutPort, int proxyPort, Path dir, String heap) {
+        this.nodeId = nodeId;
+        this.voters = nodeId + "@127.0.0.1:" + controllerPort;
         this.port = port;
         this.controllerPort = controllerPort;
         this.cutPort = cutPort;
@@ -99,12 +104,7 @@ public final class LocalKafkaServer implements BrokerServer {
                     + " org.apache.kafka:kafka_2.13 and org.apache.kafka:kafka-server in test scope, or set " + URL_ENV);
         }
         try {
-            int port = freePort();
-            int controller = freePort();
-            int cut = freePort();
-            int proxy = freePort();
-            Path dir = Files.createTempDirectory("omnibus-kafka-" + port + "-");
-            LocalKafkaServer server = new LocalKafkaServer(port, controller, cut, proxy, dir, System.getProperty("omnibus.kafka.heap", "512m"));
+            LocalKafkaServer server = unstarted(1, System.getProperty("omnibus.kafka.heap", "512m"));
             server.configure(overrides);
             server.format();
             server.launch();
@@ -114,11 +114,40 @@ public final class LocalKafkaServer implements BrokerServer {
         }
     }
 
+    /** A node with free ports and a data directory, neither configured nor started (for {@link LocalKafkaCluster}). */
+    static LocalKafkaServer unstarted(int nodeId, String heap) throws IOException {
+        int port = freePort();
+        Path dir = Files.createTempDirectory("omnibus-kafka-" + port + "-");
+        return new LocalKafkaServer(nodeId, port, freePort(), freePort(), freePort(), dir, heap);
+    }
+
+    /** {@code id@host:port} of this node's controller listener, for {@code controller.quorum.voters}. */
+    String voter() {
+        return nodeId + "@127.0.0.1:" + controllerPort;
+    }
+
+    /** Writes server.properties for a node of a cluster with these voters and id, and formats its storage. */
+    void prepare(String quorumVoters, String sharedClusterId, Map<String, String> overrides) throws IOException {
+        this.voters = quorumVoters;
+        this.clusterId = sharedClusterId;
+        configure(overrides);
+        format();
+    }
+
+    static String newClusterId() {
+        return base64Uuid();
+    }
+
+    /** This node's {@code node.id}: the broker id Admin names as a partition's leader. */
+    public int nodeId() {
+        return nodeId;
+    }
+
     private void configure(Map<String, String> overrides) throws IOException {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("node.id", Integer.toString(nodeId));
+        p.put("controller.quorum.voters", voters);
         // CUT: a second client listener that advertises the port of cuttableProxy(), so that a client
         // bootstrapped through the proxy is told to connect to the proxy again, and cut() cuts it
         p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
@@ -167,7 +196,6 @@ public final class LocalKafkaServer implements BrokerServer {
     }
 
     private void format() throws IOException {
-        String clusterId = base64Uuid();
         Process p = new ProcessBuilder(java(STORAGE_TOOL, "format", "--ignore-formatted", "-t", clusterId, "-c",
                 dir.resolve("server.properties").toString())).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("format.log").toFile()).start();
@@ -191,9 +219,19 @@ public final class LocalKafkaServer implements BrokerServer {
     }
 
     private synchronized void launch() throws IOException {
+        spawn();
+        awaitReady();
+    }
+
+    /** Starts the child JVM without waiting (a cluster's nodes wait for each other's quorum). */
+    synchronized void spawn() throws IOException {
         process = new ProcessBuilder(java(MAIN, dir.resolve("server.properties").toString())).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
         RUNNING.add(this);
+    }
+
+    /** Waits until the spawned node serves clients; kills it and fails after 90 s. */
+    void awaitReady() throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!ready()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
