@@ -59,6 +59,8 @@ public final class LocalKafkaServer implements BrokerServer {
     private final Path dir;
     private final String heap;
     private final int nodeId;
+    /** Extra client listeners: name → {protocol, port}. */
+    private final Map<String, String[]> extraListeners = new LinkedHashMap<>();
     private String voters;
     private String clusterId = base64Uuid();
     private Process process;
@@ -99,12 +101,30 @@ public final class LocalKafkaServer implements BrokerServer {
 
     /** A new broker of the fixture's own, with {@code overrides} added to its server.properties; close it when done. */
     public static LocalKafkaServer start(Map<String, String> overrides) {
+        return start(overrides, Map.of());
+    }
+
+    /**
+     * A new broker with extra client listeners besides the plain one: {@code listeners} maps a
+     * listener name (upper case, e.g. {@code TLS}) to its security protocol ({@code SSL},
+     * {@code SASL_PLAINTEXT}, ...); each gets a free port ({@link #listenerPort(String)}), advertised
+     * as is. Configure them through {@code overrides} with Kafka's listener prefix, e.g.
+     * {@code listener.name.tls.ssl.keystore.location}. Close it when done.
+     */
+    public static LocalKafkaServer start(Map<String, String> overrides, Map<String, String> listeners) {
         if (!available()) {
             throw new IllegalStateException("the Kafka broker classes (" + MAIN + ") are not on the test classpath; add"
                     + " org.apache.kafka:kafka_2.13 and org.apache.kafka:kafka-server in test scope, or set " + URL_ENV);
         }
         try {
             LocalKafkaServer server = unstarted(1, System.getProperty("omnibus.kafka.heap", "512m"));
+            for (Map.Entry<String, String> l : listeners.entrySet()) {
+                if (!l.getKey().matches("[A-Z][A-Z0-9_]*") || List.of("PLAINTEXT", "CONTROLLER", "CUT").contains(l.getKey())) {
+                    throw new IllegalArgumentException("listener name '" + l.getKey() + "': use upper-case letters, digits and '_',"
+                            + " not PLAINTEXT, CONTROLLER or CUT");
+                }
+                server.extraListeners.put(l.getKey(), new String[] {l.getValue(), Integer.toString(freePort())});
+            }
             server.configure(overrides);
             server.format();
             server.launch();
@@ -155,6 +175,11 @@ public final class LocalKafkaServer implements BrokerServer {
         p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",CUT://127.0.0.1:" + proxyPort);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,CUT:PLAINTEXT");
+        extraListeners.forEach((name, protocolAndPort) -> {
+            p.merge("listeners", name + "://127.0.0.1:" + protocolAndPort[1], (a, b) -> a + "," + b);
+            p.merge("advertised.listeners", name + "://127.0.0.1:" + protocolAndPort[1], (a, b) -> a + "," + b);
+            p.merge("listener.security.protocol.map", name + ":" + protocolAndPort[0], (a, b) -> a + "," + b);
+        });
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", dir.resolve("data").toString());
         p.put("num.partitions", "1");
@@ -335,6 +360,15 @@ public final class LocalKafkaServer implements BrokerServer {
 
     public int port() {
         return port;
+    }
+
+    /** The port of the extra listener {@code name} given to {@link #start(Map, Map)}. */
+    public int listenerPort(String name) {
+        String[] l = extraListeners.get(name);
+        if (l == null) {
+            throw new IllegalArgumentException("no listener '" + name + "'; this broker has " + extraListeners.keySet());
+        }
+        return Integer.parseInt(l[1]);
     }
 
     /**
