@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
         description = "Measure each backend beside its raw client / reference in one run.")
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--backend", split = ",", defaultValue = "memory,nats,rabbitmq",
-            description = "Backends to measure: memory, nats, rabbitmq (default ${DEFAULT-VALUE})")
+            description = "Backends to measure: memory, nats, rabbitmq, kafka (default ${DEFAULT-VALUE})")
     List<String> backends;
 
     @Option(names = "--rabbitmq-url", defaultValue = "${env:OMNIBUS_RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672}",
@@ -36,6 +36,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--nats-url", defaultValue = "${env:OMNIBUS_NATS_URL:-nats://127.0.0.1:4222}",
             description = "NATS to measure against (default ${DEFAULT-VALUE})")
     String natsUrl;
+
+    @Option(names = "--kafka-url", defaultValue = "${env:OMNIBUS_KAFKA_URL:-}",
+            description = "Kafka to measure against (default: OMNIBUS_KAFKA_URL, else a KRaft broker the bench starts in a child JVM)")
+    String kafkaUrl;
 
     @Option(names = "--quick", description = "Fewer messages and rounds: finishes in well under two minutes")
     boolean quick;
@@ -66,6 +70,24 @@ public final class BenchMain implements Callable<Integer> {
         }
         Harness harness = quick ? new Harness(1, 3, Duration.ofMinutes(2)) : new Harness(2, 5, Duration.ofMinutes(5));
         List<Result> results = new ArrayList<>();
+        try (KafkaServerForBench kafka = backends.contains("kafka") ? KafkaServerForBench.of(kafkaUrl) : null) {
+            measure(harness, results, kafka);
+        }
+        Report.printTable(results, System.out);
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("command", "./omnibus bench" + (quick ? " --quick" : "") + " --backend " + String.join(",", backends));
+        run.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        run.put("cores", Runtime.getRuntime().availableProcessors());
+        if (backends.contains("kafka")) {
+            run.put("kafka", kafkaUrl == null || kafkaUrl.isBlank() ? "KRaft broker in a child JVM (LocalKafkaServer)" : "--kafka-url / OMNIBUS_KAFKA_URL");
+        }
+        Report.writeJson(results, run, out.resolve("results.json"));
+        Report.writeChart(results, out.resolve("ratios.png"));
+        System.out.println("\nwrote " + out.resolve("results.json") + " and " + out.resolve("ratios.png"));
+        return 0;
+    }
+
+    private void measure(Harness harness, List<Result> results, KafkaServerForBench kafka) throws Exception {
         for (String backend : backends) {
             for (int size : sizes) {
                 switch (backend) {
@@ -78,20 +100,39 @@ public final class BenchMain implements Callable<Integer> {
                     case "nats":
                         results.addAll(nats(harness, size));
                         break;
+                    case "kafka":
+                        results.addAll(kafka(harness, size, kafka));
+                        break;
                     default:
                         throw new CommandLine.ParameterException(new CommandLine(this), "unknown backend '" + backend + "'");
                 }
             }
         }
-        Report.printTable(results, System.out);
-        Map<String, Object> run = new LinkedHashMap<>();
-        run.put("command", "./omnibus bench" + (quick ? " --quick" : "") + " --backend " + String.join(",", backends));
-        run.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        run.put("cores", Runtime.getRuntime().availableProcessors());
-        Report.writeJson(results, run, out.resolve("results.json"));
-        Report.writeChart(results, out.resolve("ratios.png"));
-        System.out.println("\nwrote " + out.resolve("results.json") + " and " + out.resolve("ratios.png"));
-        return 0;
+    }
+
+    private List<Result> kafka(Harness h, int size, KafkaServerForBench server) throws Exception {
+        int n = quick ? 20_000 : 200_000;
+        int window = 1000;
+        int prefetch = 1000;
+        String url = server.url();
+        String bootstrap = server.bootstrap();
+        String token = Long.toString(System.nanoTime() % 1_000_000, 36);
+        SubscribeOptions group = SubscribeOptions.builder().queue("bench").durable(true).prefetch(prefetch).build();
+        List<Result> r = new ArrayList<>();
+        try {
+            r.addAll(h.run("kafka acks=all idempotent, window 1000 -> group", size, n, List.<Supplier<Workload>>of(
+                    () -> server.cleaned(new OmnibusWorkload("omnibus kafka", url, 1, group, window)),
+                    () -> new KafkaReferences.PubSub(bootstrap, token, window, prefetch))));
+            r.addAll(h.run("kafka acks=all, each publish awaited -> group", size, n / 20, List.<Supplier<Workload>>of(
+                    () -> server.cleaned(new OmnibusWorkload("omnibus kafka", url, 1, group, 0)),
+                    () -> new KafkaReferences.PubSub(bootstrap, token, 0, prefetch))));
+            r.addAll(h.run("kafka request/reply", size, n / 20, List.<Supplier<Workload>>of(
+                    () -> server.cleaned(new OmnibusRequestReply(url)),
+                    () -> new KafkaReferences.RequestReply(bootstrap, token))));
+        } finally {
+            KafkaReferences.deleteContaining(bootstrap, token);
+        }
+        return r;
     }
 
     private List<Result> nats(Harness h, int size) throws Exception {

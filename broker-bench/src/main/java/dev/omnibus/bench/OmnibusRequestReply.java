@@ -44,6 +44,11 @@ final class OmnibusRequestReply implements Workload {
         }
     }
 
+    /** The random part of this workload's topic and node ids. */
+    String token() {
+        return topic.substring(9);
+    }
+
     @Override
     public void close() {
         client.disconnect();

@@ -82,6 +82,11 @@ public class OmnibusWorkload implements Workload {
         window.release(asyncWindow);
     }
 
+    /** The random part of this workload's topic and node ids. */
+    public String token() {
+        return topic.substring(7);
+    }
+
     @Override
     public void close() {
         for (Broker b : brokers) {

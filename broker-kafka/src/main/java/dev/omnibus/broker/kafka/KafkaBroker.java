@@ -60,6 +60,7 @@ public final class KafkaBroker extends AbstractBroker implements CloudEventCapab
 
     private volatile Session session;
     private volatile boolean publishFailing;
+    private volatile boolean probeFailing;
 
     KafkaBroker(BrokerOptions options) {
         super(KafkaBrokerProvider.NAME, options, capabilities(KafkaSettings.from(options)));
@@ -97,6 +98,7 @@ public final class KafkaBroker extends AbstractBroker implements CloudEventCapab
         final ScheduledExecutorService timer;
         final ExecutorService publishers;
         final PendingRequests pending;
+        volatile HealthProbe probe;
         volatile NodeConsumer node;
         volatile ReplyInbox replies;
 
@@ -115,7 +117,7 @@ public final class KafkaBroker extends AbstractBroker implements CloudEventCapab
 
     @Override
     protected boolean isLive() {
-        return session != null && !publishFailing;
+        return session != null && !publishFailing && !probeFailing;
     }
 
     @Override
@@ -158,6 +160,29 @@ public final class KafkaBroker extends AbstractBroker implements CloudEventCapab
         holder[0] = new Session(settings, configs, admin, producer, topics, timer, publishers);
         session = holder[0];
         publishFailing = false;
+        probeFailing = false;
+        holder[0].probe = new HealthProbe(admin, timer, settings.healthProbe(), options.connectTimeout(), new HealthProbe.Listener() {
+            @Override
+            public void unanswered(Throwable cause) {
+                if (!probeFailing) {
+                    probeFailing = true;
+                    log.warn("Kafka at {} does not answer (node '{}'): {}; the clients keep reconnecting", address, options.nodeId(),
+                            text(cause));
+                }
+                reportConnectionLost(cause);
+            }
+
+            @Override
+            public void answered() {
+                if (probeFailing || publishFailing) {
+                    probeFailing = false;
+                    publishFailing = false;
+                    log.info("Kafka at {} answers again (node '{}')", address, options.nodeId());
+                    reportConnectionRestored();
+                }
+            }
+        });
+        holder[0].probe.start();
         log.info("Connected to Kafka at {} as node '{}'", address, options.nodeId());
     }
 
@@ -173,6 +198,9 @@ public final class KafkaBroker extends AbstractBroker implements CloudEventCapab
         session = null;
         if (s == null) {
             return;
+        }
+        if (s.probe != null) {
+            s.probe.stop();
         }
         if (s.node != null) {
             s.node.close(timeout);

@@ -31,7 +31,8 @@ record KafkaSettings(
         Duration linger,
         int maxMessageBytes,
         Duration replyRetention,
-        String keyHeader) {
+        String keyHeader,
+        Duration healthProbe) {
 
     enum Mechanism { PLAIN, SCRAM_SHA_256, SCRAM_SHA_512 }
 
@@ -69,10 +70,15 @@ record KafkaSettings(
     static final BackendProperty<String> KEY_HEADER = BackendProperty.ofString("keyHeader", null,
             "header whose value becomes the record key (one key, one partition: per-key order); without it the key is the"
                     + " message id");
+    static final BackendProperty<Duration> HEALTH_PROBE = BackendProperty.ofDuration("healthProbe", Duration.ofSeconds(1),
+            "how often the admin client asks the cluster for its nodes (`describeCluster`, answered within `connectTimeout`) to"
+                    + " tell `health()`: unanswered is RECONNECTING, answered again is CONNECTED")
+            .where(KafkaSettings::positive, POSITIVE);
     static final BackendProperty<Mechanism> SASL_MECHANISM = BackendProperty.ofChoice("saslMechanism", Mechanism.class,
             Mechanism.PLAIN, "SASL mechanism when credentials are given (`plain`, `scram-sha-256`, `scram-sha-512`)");
     static final PropertySet PROPERTIES = PropertySet.of(PARTITIONS, REPLICATION_FACTOR, PREFIX, METADATA_MAX_AGE, SESSION_TIMEOUT,
-            HEARTBEAT_INTERVAL, LINGER, MAX_MESSAGE_BYTES, REPLY_RETENTION, KEY_HEADER, SASL_MECHANISM);
+            HEARTBEAT_INTERVAL, LINGER, MAX_MESSAGE_BYTES, REPLY_RETENTION, KEY_HEADER, SASL_MECHANISM,
+            HEALTH_PROBE);
 
     static KafkaSettings from(BrokerOptions o) {
         List<String> servers = new ArrayList<>();
@@ -119,7 +125,8 @@ record KafkaSettings(
         return new KafkaSettings(String.join(",", servers), Boolean.TRUE.equals(tls), user, password,
                 SASL_MECHANISM.value(o).name().replace('_', '-'), PARTITIONS.value(o), REPLICATION_FACTOR.value(o).shortValue(),
                 PREFIX.value(o), METADATA_MAX_AGE.value(o), SESSION_TIMEOUT.value(o), HEARTBEAT_INTERVAL.value(o), LINGER.value(o),
-                MAX_MESSAGE_BYTES.value(o), REPLY_RETENTION.value(o), keyHeader == null || keyHeader.isBlank() ? null : keyHeader);
+                MAX_MESSAGE_BYTES.value(o), REPLY_RETENTION.value(o), keyHeader == null || keyHeader.isBlank() ? null : keyHeader,
+                HEALTH_PROBE.value(o));
     }
 
     /** Kafka's {@code security.protocol} for these URLs and credentials. */

@@ -5,6 +5,7 @@ import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Brokers;
 import dev.omnibus.broker.tck.BrokerCompatibilityKit;
 import dev.omnibus.broker.tck.BrokerServer;
+import dev.omnibus.broker.tck.LocalKafkaServer;
 import dev.omnibus.broker.tck.TcpProxy;
 
 /**
@@ -44,13 +45,13 @@ class KafkaBrokerCompatibilityTest extends BrokerCompatibilityKit {
     }
 
     /**
-     * None yet: a Kafka client only bootstraps through the URL's address and then connects to the
-     * advertised listeners, so a proxy in front of the bootstrap address would cut nothing. The kit's
-     * cut tests (behaviours 32, 39, 43) are skipped with that reason until the fixture offers a listener
-     * that advertises a proxy.
+     * A proxy in front of the local broker's second listener, which advertises the proxy's own
+     * address: a Kafka client bootstraps through the URL and then connects to the advertised
+     * listeners, so only then does the proxy carry all of the client's traffic (behaviours 32, 39,
+     * 43). Null (skipped) against an external cluster of {@code OMNIBUS_KAFKA_URL}.
      */
     @Override
     protected TcpProxy cuttableProxy() {
-        return null;
+        return KafkaTestSupport.server() instanceof LocalKafkaServer local ? local.cuttableProxy() : null;
     }
 }

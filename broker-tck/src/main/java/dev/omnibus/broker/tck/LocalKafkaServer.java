@@ -29,6 +29,9 @@ import java.util.stream.Stream;
  * {@code kafka-server} (no compile dependency here). The storage is formatted with
  * {@code kafka.tools.StorageTool} and the broker runs {@code kafka.Kafka server.properties}.
  *
+ * <p>Besides its plain listener ({@link #url()}), the broker has a listener that advertises the
+ * address of {@link #cuttableProxy()}, for the kit's connection-cut tests.
+ *
  * <p>Tuned for tests: {@code group.initial.rebalance.delay.ms=0}, short broker session (a node
  * restarted after a SIGKILL is back in seconds), no topic auto-creation, one replica. A JVM
  * shutdown hook kills every server still running, so nothing outlives the test run.
@@ -51,13 +54,24 @@ public final class LocalKafkaServer implements BrokerServer {
 
     private final int port;
     private final int controllerPort;
+    private final int cutPort;
+    private final int proxyPort;
     private final Path dir;
     private final String heap;
+    private final int nodeId;
+    /** Extra client listeners: name → {protocol, port}. */
+    private final Map<String, String[]> extraListeners = new LinkedHashMap<>();
+    private String voters;
+    private String clusterId = base64Uuid();
     private Process process;
 
-    private LocalKafkaServer(int port, int controllerPort, Path dir, String heap) {
+    private LocalKafkaServer(int nodeId, int port, int controllerPort, int cutPort, int proxyPort, Path dir, String heap) {
+        this.nodeId = nodeId;
+        this.voters = nodeId + "@127.0.0.1:" + controllerPort;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.cutPort = cutPort;
+        this.proxyPort = proxyPort;
         this.dir = dir;
         this.heap = heap;
     }
@@ -87,15 +101,30 @@ public final class LocalKafkaServer implements BrokerServer {
 
     /** A new broker of the fixture's own, with {@code overrides} added to its server.properties; close it when done. */
     public static LocalKafkaServer start(Map<String, String> overrides) {
+        return start(overrides, Map.of());
+    }
+
+    /**
+     * A new broker with extra client listeners besides the plain one: {@code listeners} maps a
+     * listener name (upper case, e.g. {@code TLS}) to its security protocol ({@code SSL},
+     * {@code SASL_PLAINTEXT}, ...); each gets a free port ({@link #listenerPort(String)}), advertised
+     * as is. Configure them through {@code overrides} with Kafka's listener prefix, e.g.
+     * {@code listener.name.tls.ssl.keystore.location}. Close it when done.
+     */
+    public static LocalKafkaServer start(Map<String, String> overrides, Map<String, String> listeners) {
         if (!available()) {
             throw new IllegalStateException("the Kafka broker classes (" + MAIN + ") are not on the test classpath; add"
                     + " org.apache.kafka:kafka_2.13 and org.apache.kafka:kafka-server in test scope, or set " + URL_ENV);
         }
         try {
-            int port = freePort();
-            int controller = freePort();
-            Path dir = Files.createTempDirectory("omnibus-kafka-" + port + "-");
-            LocalKafkaServer server = new LocalKafkaServer(port, controller, dir, System.getProperty("omnibus.kafka.heap", "512m"));
+            LocalKafkaServer server = unstarted(1, System.getProperty("omnibus.kafka.heap", "512m"));
+            for (Map.Entry<String, String> l : listeners.entrySet()) {
+                if (!l.getKey().matches("[A-Z][A-Z0-9_]*") || List.of("PLAINTEXT", "CONTROLLER", "CUT").contains(l.getKey())) {
+                    throw new IllegalArgumentException("listener name '" + l.getKey() + "': use upper-case letters, digits and '_',"
+                            + " not PLAINTEXT, CONTROLLER or CUT");
+                }
+                server.extraListeners.put(l.getKey(), new String[] {l.getValue(), Integer.toString(freePort())});
+            }
             server.configure(overrides);
             server.format();
             server.launch();
@@ -105,15 +134,52 @@ public final class LocalKafkaServer implements BrokerServer {
         }
     }
 
+    /** A node with free ports and a data directory, neither configured nor started (for {@link LocalKafkaCluster}). */
+    static LocalKafkaServer unstarted(int nodeId, String heap) throws IOException {
+        int port = freePort();
+        Path dir = Files.createTempDirectory("omnibus-kafka-" + port + "-");
+        return new LocalKafkaServer(nodeId, port, freePort(), freePort(), freePort(), dir, heap);
+    }
+
+    /** {@code id@host:port} of this node's controller listener, for {@code controller.quorum.voters}. */
+    String voter() {
+        return nodeId + "@127.0.0.1:" + controllerPort;
+    }
+
+    /** Writes server.properties for a node of a cluster with these voters and id, and formats its storage. */
+    void prepare(String quorumVoters, String sharedClusterId, Map<String, String> overrides) throws IOException {
+        this.voters = quorumVoters;
+        this.clusterId = sharedClusterId;
+        configure(overrides);
+        format();
+    }
+
+    static String newClusterId() {
+        return base64Uuid();
+    }
+
+    /** This node's {@code node.id}: the broker id Admin names as a partition's leader. */
+    public int nodeId() {
+        return nodeId;
+    }
+
     private void configure(Map<String, String> overrides) throws IOException {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("node.id", Integer.toString(nodeId));
+        p.put("controller.quorum.voters", voters);
+        // CUT: a second client listener that advertises the port of cuttableProxy(), so that a client
+        // bootstrapped through the proxy is told to connect to the proxy again, and cut() cuts it
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
+                + ",CUT://127.0.0.1:" + cutPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",CUT://127.0.0.1:" + proxyPort);
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,CUT:PLAINTEXT");
+        extraListeners.forEach((name, protocolAndPort) -> {
+            p.merge("listeners", name + "://127.0.0.1:" + protocolAndPort[1], (a, b) -> a + "," + b);
+            p.merge("advertised.listeners", name + "://127.0.0.1:" + protocolAndPort[1], (a, b) -> a + "," + b);
+            p.merge("listener.security.protocol.map", name + ":" + protocolAndPort[0], (a, b) -> a + "," + b);
+        });
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("log.dirs", dir.resolve("data").toString());
         p.put("num.partitions", "1");
@@ -155,7 +221,6 @@ public final class LocalKafkaServer implements BrokerServer {
     }
 
     private void format() throws IOException {
-        String clusterId = base64Uuid();
         Process p = new ProcessBuilder(java(STORAGE_TOOL, "format", "--ignore-formatted", "-t", clusterId, "-c",
                 dir.resolve("server.properties").toString())).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("format.log").toFile()).start();
@@ -179,9 +244,19 @@ public final class LocalKafkaServer implements BrokerServer {
     }
 
     private synchronized void launch() throws IOException {
+        spawn();
+        awaitReady();
+    }
+
+    /** Starts the child JVM without waiting (a cluster's nodes wait for each other's quorum). */
+    synchronized void spawn() throws IOException {
         process = new ProcessBuilder(java(MAIN, dir.resolve("server.properties").toString())).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
         RUNNING.add(this);
+    }
+
+    /** Waits until the spawned node serves clients; kills it and fails after 90 s. */
+    void awaitReady() throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!ready()) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -287,9 +362,40 @@ public final class LocalKafkaServer implements BrokerServer {
         return port;
     }
 
+    /** The port of the extra listener {@code name} given to {@link #start(Map, Map)}. */
+    public int listenerPort(String name) {
+        String[] l = extraListeners.get(name);
+        if (l == null) {
+            throw new IllegalArgumentException("no listener '" + name + "'; this broker has " + extraListeners.keySet());
+        }
+        return Integer.parseInt(l[1]);
+    }
+
+    /**
+     * A new proxy, on the fixed port that the broker's {@code CUT} listener advertises, forwarding to
+     * that listener: a client whose URL names the proxy bootstraps through it, is told (metadata) that
+     * the broker is at the proxy, and so reaches the broker only through it; {@link TcpProxy#cut()}
+     * really cuts. Only one such proxy can be open at a time (they share the port): close one before
+     * asking for the next; a port still held by a closing proxy is retried for a few seconds.
+     */
+    public TcpProxy cuttableProxy() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                return TcpProxy.listeningOn(proxyPort, "127.0.0.1", cutPort);
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                pause(50); // waiting for a port to be released, not synchronising threads
+            }
+        }
+    }
+
     @Override
     public String description() {
-        return "Kafka broker (KRaft, child JVM -Xmx" + heap + ") on 127.0.0.1:" + port + " started by the kit (data " + dir + ")";
+        return "Kafka broker (KRaft, child JVM -Xmx" + heap + ") on 127.0.0.1:" + port + " (cuttable listener advertised at 127.0.0.1:"
+                + proxyPort + ") started by the kit (data " + dir + ")";
     }
 
     @Override

@@ -26,11 +26,11 @@ public final class TcpProxy implements AutoCloseable {
     private volatile boolean closed;
     private volatile int accepted;
 
-    private TcpProxy(Supplier<InetSocketAddress> upstream) throws IOException {
+    private TcpProxy(int listenPort, Supplier<InetSocketAddress> upstream) throws IOException {
         this.upstream = upstream;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
-        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort));
         Thread acceptor = new Thread(this::acceptLoop, "tcp-proxy-accept-" + port());
         acceptor.setDaemon(true);
         acceptor.start();
@@ -45,9 +45,27 @@ public final class TcpProxy implements AutoCloseable {
     /** A proxy to whatever address {@code upstream} names when a connection arrives (a container's re-read port, say). */
     public static TcpProxy to(Supplier<InetSocketAddress> upstream) {
         try {
-            return new TcpProxy(upstream);
+            return new TcpProxy(0, upstream);
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a proxy port on 127.0.0.1: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A proxy to {@code host:port} listening on the given port of 127.0.0.1 rather than a free one: for
+     * a server that advertises the proxy's address (a Kafka listener), so a new proxy must take the
+     * same port again once the previous one is closed. Fails if the port is taken.
+     */
+    public static TcpProxy listeningOn(int listenPort, String host, int port) {
+        if (listenPort <= 0 || listenPort > 65_535) {
+            throw new IllegalArgumentException("listenPort must be 1 to 65535, not " + listenPort);
+        }
+        InetSocketAddress target = new InetSocketAddress(host, port);
+        try {
+            return new TcpProxy(listenPort, () -> target);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open proxy port 127.0.0.1:" + listenPort + " (close the previous proxy on it first): "
+                    + e.getMessage(), e);
         }
     }
 

@@ -1,0 +1,95 @@
+package dev.omnibus.bench;
+
+import dev.omnibus.broker.tck.LocalKafkaServer;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The Kafka the bench measures: {@code --kafka-url} / {@code OMNIBUS_KAFKA_URL}, else a KRaft broker
+ * started in a child JVM ({@link LocalKafkaServer}, whose jars are on the bench's classpath) and
+ * killed on close. On an external cluster the bench deletes the topics and groups it made.
+ */
+final class KafkaServerForBench implements AutoCloseable {
+    private final String url;
+    private final LocalKafkaServer local;
+
+    private KafkaServerForBench(String url, LocalKafkaServer local) {
+        this.url = url;
+        this.local = local;
+    }
+
+    static KafkaServerForBench of(String url) {
+        if (url != null && !url.isBlank()) {
+            return new KafkaServerForBench(url.trim(), null);
+        }
+        System.err.println("bench: no OMNIBUS_KAFKA_URL; starting a KRaft broker in a child JVM...");
+        LocalKafkaServer server = LocalKafkaServer.start(Map.of());
+        System.err.println("bench: " + server.description());
+        return new KafkaServerForBench(server.url(), server);
+    }
+
+    String url() {
+        return url;
+    }
+
+    /** host:port,... of the URL, for the raw clients. */
+    String bootstrap() {
+        String rest = url.replaceFirst("^kafka(\\+ssl)?://", "");
+        int at = rest.lastIndexOf('@');
+        rest = at >= 0 ? rest.substring(at + 1) : rest;
+        int end = rest.indexOf('?');
+        return (end >= 0 ? rest.substring(0, end) : rest).replaceAll("/+$", "");
+    }
+
+    Workload cleaned(OmnibusWorkload w) {
+        return cleaned(w, OmnibusWorkload::token);
+    }
+
+    Workload cleaned(OmnibusRequestReply w) {
+        return cleaned(w, OmnibusRequestReply::token);
+    }
+
+    /** {@code w}, which on an external cluster also deletes the topics and groups named with its token when closed. */
+    private <W extends Workload> Workload cleaned(W w, Function<W, String> token) {
+        if (local != null) {
+            return w;
+        }
+        return new Workload() {
+            @Override
+            public String name() {
+                return w.name();
+            }
+
+            @Override
+            public int fanout() {
+                return w.fanout();
+            }
+
+            @Override
+            public void setUp(int bodySize) throws Exception {
+                w.setUp(bodySize);
+            }
+
+            @Override
+            public void run(int count, Probe probe) throws Exception {
+                w.run(count, probe);
+            }
+
+            @Override
+            public void close() throws Exception {
+                try {
+                    w.close();
+                } finally {
+                    KafkaReferences.deleteContaining(bootstrap(), token.apply(w));
+                }
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        if (local != null) {
+            local.close();
+        }
+    }
+}
