@@ -335,7 +335,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
 
     /** Publishes without the connected-state check, for dead letters sent while closing. */
     void send(String topic, Message message) {
-        NatsMessage m = NatsWire.toNats(topic, message);
+        NatsMessage m = settings.jetStream() ? NatsWire.toJetStream(topic, message) : NatsWire.toNats(topic, message);
         checkSize(topic, m);
         if (settings.jetStream()) {
             publisher.publishAndWait(topic, message, m);
@@ -361,7 +361,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         }
         NatsMessage m;
         try {
-            m = NatsWire.toNats(topic, message);
+            m = NatsWire.toJetStream(topic, message);
             checkSize(topic, m);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

@@ -25,6 +25,9 @@ final class NatsWire {
     private static final String ENCODED_PREFIX = "=?UTF-8?B?";
     private static final String ENCODED_SUFFIX = "?=";
 
+    /** JetStream's de-duplication header. */
+    static final String MSG_ID = "Nats-Msg-Id";
+
     private NatsWire() {
     }
 
@@ -37,6 +40,21 @@ final class NatsWire {
             h.put(encode(e.getKey(), true), encode(e.getValue(), false));
         }
         return NatsMessage.builder().subject(subject).headers(h).data(message.body()).build();
+    }
+
+    /**
+     * {@link #toNats} for a JetStream publish: also {@value #MSG_ID} = {@code <message id>@<subject>},
+     * so that the stream's duplicate window (2 minutes by default) drops a copy sent again after a
+     * reconnect or a lost PubAck, answering it with a PubAck marked duplicate. The subject is part of
+     * it because the window spans the whole stream: one message published to two topics (a dead letter
+     * keeps its id) is two messages.
+     */
+    static NatsMessage toJetStream(String subject, Message message) {
+        NatsMessage m = toNats(subject, message);
+        if (!m.getHeaders().containsKey(MSG_ID)) {
+            m.getHeaders().put(MSG_ID, message.id() + "@" + subject);
+        }
+        return m;
     }
 
     /** Size the server counts against max_payload: headers plus body. */
@@ -54,6 +72,11 @@ final class NatsWire {
                 List<String> values = e.getValue();
                 headers.put(decode(e.getKey()), decode(values.size() == 1 ? values.get(0) : String.join(",", values)));
             }
+        }
+        // the de-duplication header the JetStream publisher adds is no header of the user's
+        String msgId = headers.get(MSG_ID);
+        if (msgId != null && headers.get(Headers.ID) != null && msgId.startsWith(headers.get(Headers.ID) + "@")) {
+            headers.remove(MSG_ID);
         }
         if (replyTo != null) {
             headers.put(Headers.REPLY_TO, replyTo);

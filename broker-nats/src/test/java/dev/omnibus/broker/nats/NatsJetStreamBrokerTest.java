@@ -66,6 +66,24 @@ class NatsJetStreamBrokerTest {
         raw.close();
     }
 
+    @Test
+    @DisplayName("a message published again with the same id to the same topic is stored once (Nats-Msg-Id, the stream's duplicate window); to another topic it is a message of its own; the header never reaches the handler")
+    void duplicateWindow() {
+        Broker b = broker();
+        String topic = prefix + ".dedup";
+        List<Message> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        b.subscribe(prefix + ".>", e -> got.add(e.message()), SubscribeOptions.builder().queue("dedup").durable(true).build());
+        Message m = Message.of("once");
+        b.publish(topic, m);
+        b.publish(topic, m);
+        b.publish(topic + ".other", m);
+        Message last = Message.of("last");
+        b.publish(topic, last);
+        await().atMost(Duration.ofSeconds(10)).until(() -> got.stream().anyMatch(x -> x.id().equals(last.id())));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> got.size() == 3);
+        assertThat(got).allSatisfy(x -> assertThat(x.headers()).doesNotContainKey("Nats-Msg-Id"));
+    }
+
     private Broker broker() {
         Broker b = Brokers.create(URL);
         b.connect();

@@ -52,8 +52,21 @@ final class ConnectionSettings {
             "AMQP heartbeat").defaultText("`30` (s)");
     static final BackendProperty<Boolean> PERSISTENT = BackendProperty.ofBoolean("persistent", true,
             "publish with delivery mode 2, so durable group queues keep messages over a restart");
+    static final BackendProperty<QueueType> QUEUE_TYPE = BackendProperty.ofChoice("queueType", QueueType.class, QueueType.QUORUM,
+            "type of the queues of durable groups (`x-queue-type`): `quorum` (replicated over a cluster, survives the loss of a"
+                    + " minority of nodes) or `classic`; non-durable group, node and reply queues are always classic");
     static final PropertySet PROPERTIES = PropertySet.of(EXCHANGE, NODE_PREFETCH, GROUP_QUEUE_EXPIRES, PUBLISH_CHANNELS,
-            MAX_MESSAGE_BYTES, RECOVERY_INTERVAL, HEARTBEAT, PERSISTENT);
+            MAX_MESSAGE_BYTES, RECOVERY_INTERVAL, HEARTBEAT, PERSISTENT, QUEUE_TYPE);
+
+    /** The queue types of durable group queues. */
+    enum QueueType {
+        QUORUM, CLASSIC;
+
+        /** The value of {@code x-queue-type}. */
+        String argument() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     final BrokerOptions options;
     final String exchange;
@@ -64,6 +77,7 @@ final class ConnectionSettings {
     final Duration recoveryInterval;
     final int heartbeatSeconds;
     final boolean persistent;
+    final QueueType queueType;
     final List<Address> addresses;
 
     ConnectionSettings(BrokerOptions o) {
@@ -83,6 +97,7 @@ final class ConnectionSettings {
         recoveryInterval = RECOVERY_INTERVAL.value(o);
         heartbeatSeconds = HEARTBEAT.value(o);
         persistent = PERSISTENT.value(o);
+        queueType = QUEUE_TYPE.value(o);
         addresses = new ArrayList<>();
         for (String url : o.urls()) {
             URI uri = uri(url);

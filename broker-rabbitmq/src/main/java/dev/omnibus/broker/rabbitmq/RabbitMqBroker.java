@@ -66,7 +66,13 @@ public final class RabbitMqBroker extends AbstractBroker implements CloudEventCa
     @Override
     protected boolean isLive() {
         Session s = session;
-        return s != null && s.gate.isOpen();
+        // a group member whose consumer RabbitMQ cancelled receives nothing until it re-subscribes: not live
+        return s != null && s.gate.isOpen() && s.waitingGroup() == null;
+    }
+
+    /** For health(): a subscription lost its consumer and waits to consume again. */
+    void subscriptionWaiting(String why) {
+        reportError(new BrokerException(why + "; re-subscribing with backoff"));
     }
 
     @Override

@@ -42,6 +42,7 @@ final class RabbitMqSubscription extends AbstractSubscription implements Deliver
             session.node.add(this);
         } else {
             consumer = GroupConsumer.start(session, this);
+            session.addGroup(consumer);
         }
     }
 
@@ -86,6 +87,19 @@ final class RabbitMqSubscription extends AbstractSubscription implements Deliver
         GroupConsumer c = consumer;
         if (c != null) {
             c.close();
+            session.removeGroup(c);
         }
+    }
+
+    /** Why this subscription receives nothing now (RabbitMQ cancelled its consumer and it waits to re-subscribe), or null. */
+    String waitingFor() {
+        GroupConsumer c = consumer;
+        return c != null ? c.waitingFor() : null;
+    }
+
+    @Override
+    public String toString() {
+        String why = waitingFor();
+        return why == null ? super.toString() : super.toString() + " waiting: " + why;
     }
 }

@@ -32,6 +32,9 @@ final class Session {
     final ScheduledExecutorService timer;
     final ExecutorService retries;
     final PendingRequests pending;
+    private final java.util.Set<GroupConsumer> groups = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<GroupConsumer> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private RabbitMqBroker broker;
     ChannelPool pool;
     Publisher publisher;
     NodeConsumer node;
@@ -66,13 +69,49 @@ final class Session {
         publisher.sendAndWait("", replyTo, "reply queue '" + replyTo + "'", reply, false);
     }
 
+    /** A group consumer of this session (for the check after a connection recovery). */
+    void addGroup(GroupConsumer c) {
+        groups.add(c);
+    }
+
+    void removeGroup(GroupConsumer c) {
+        groups.remove(c);
+        groupResumed(c);
+    }
+
+    /** A group consumer lost its consumer and waits to re-subscribe: health() says so. */
+    void groupWaiting(GroupConsumer c) {
+        waiting.add(c);
+        RabbitMqBroker b = broker;
+        if (b != null) {
+            b.subscriptionWaiting(c.waitingFor());
+        }
+    }
+
+    void groupResumed(GroupConsumer c) {
+        waiting.remove(c);
+    }
+
+    /** Why some subscription receives nothing now (its consumer waits to re-subscribe), or null. */
+    String waitingGroup() {
+        for (GroupConsumer c : waiting) {
+            String why = c.waitingFor();
+            if (why != null) {
+                return why;
+            }
+        }
+        return null;
+    }
+
     void start(RabbitMqBroker broker) throws IOException {
+        this.broker = broker;
         connection.addShutdownListener(gate);
         ((Recoverable) connection).addRecoveryListener(gate);
         connection.addShutdownListener(cause -> broker.connectionLost(cause));
         ((Recoverable) connection).addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
             @Override
             public void handleRecovery(Recoverable recoverable) {
+                groups.forEach(GroupConsumer::checkRecovered);
                 broker.connectionRestored();
             }
 

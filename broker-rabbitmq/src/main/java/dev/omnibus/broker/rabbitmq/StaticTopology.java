@@ -5,6 +5,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.impl.recovery.RecordedBinding;
+import com.rabbitmq.client.impl.recovery.RecordedConsumer;
 import com.rabbitmq.client.impl.recovery.RecordedExchange;
 import com.rabbitmq.client.impl.recovery.RecordedQueue;
 import com.rabbitmq.client.impl.recovery.TopologyRecoveryFilter;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 final class StaticTopology implements TopologyRecoveryFilter {
     static final String EXPIRES = "x-expires";
+    static final String QUEUE_TYPE = "x-queue-type";
     private static final int MAX_NAME_BYTES = 255;
     private static final Logger LOG = LoggerFactory.getLogger(StaticTopology.class);
 
@@ -40,7 +42,9 @@ final class StaticTopology implements TopologyRecoveryFilter {
     final String nodeQueue;
     final String replyQueue;
     private final int groupQueueExpiresMillis;
+    private final ConnectionSettings.QueueType queueType;
     private final String address;
+    private final java.util.Set<String> retiredConsumers = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> nodeBindings = new ConcurrentHashMap<>();
     private final Map<String, GroupQueue> groups = new ConcurrentHashMap<>();
     private Connection connection;
@@ -51,6 +55,7 @@ final class StaticTopology implements TopologyRecoveryFilter {
         this.nodeQueue = nodeQueueName(exchange, settings.options.nodeId());
         this.replyQueue = replyQueueName(exchange, settings.options.nodeId());
         this.groupQueueExpiresMillis = (int) settings.groupQueueExpires.toMillis();
+        this.queueType = settings.queueType;
         this.address = address;
     }
 
@@ -161,7 +166,11 @@ final class StaticTopology implements TopologyRecoveryFilter {
             if (AmqpErrors.connectionLost(e) && AmqpErrors.code(e) == 0) {
                 throw e;
             }
-            throw new BrokerException(groupRefusal(group, pattern, name, "RabbitMQ said: " + AmqpErrors.text(e)), e);
+            String said = AmqpErrors.text(e);
+            if (durable && said.contains("'" + QUEUE_TYPE + "'")) {
+                throw new BrokerException(typeRefusal(group, pattern, name, said), e);
+            }
+            throw new BrokerException(groupRefusal(group, pattern, name, "RabbitMQ said: " + said), e);
         } finally {
             closeQuietly(probe);
         }
@@ -184,6 +193,44 @@ final class StaticTopology implements TopologyRecoveryFilter {
                 + " exists with other arguments (" + detail + "). Every member of a group must use the same durable()"
                 + " setting and groupQueueExpires; subscribe with those, or delete the queue (rabbitmqctl delete_queue '"
                 + name + "') if its messages may go";
+    }
+
+    private String typeRefusal(String group, String pattern, String name, String said) {
+        String other = queueType == ConnectionSettings.QueueType.QUORUM ? "classic" : "quorum";
+        return "cannot join durable queue group '" + group + "' on '" + pattern + "': queue '" + name + "' on " + address
+                + " is a " + other + " queue, and this broker declares durable group queues as " + queueType.argument()
+                + " queues (property queueType; RabbitMQ said: " + said + "). RabbitMQ cannot change the type of a queue:"
+                + " either set queueType=" + other + " on every member to keep the queue as it is, or drain it and delete it"
+                + " (rabbitmqctl delete_queue '" + name + "') so that it is declared again as a " + queueType.argument() + " queue";
+    }
+
+    /**
+     * Declares and binds group queue {@code name} again on {@code ch} (a member re-subscribing after
+     * RabbitMQ cancelled its consumer); false if this node no longer uses the queue.
+     */
+    boolean redeclareGroup(Channel ch, String name) throws IOException {
+        GroupQueue g;
+        synchronized (this) {
+            g = groups.get(name);
+        }
+        if (g == null) {
+            return false;
+        }
+        g.declare(ch);
+        ch.queueBind(name, exchange, g.key);
+        return true;
+    }
+
+    /** A consumer tag that must not be brought back by a connection recovery (its member re-subscribed under another). */
+    void retireConsumer(String tag) {
+        if (tag != null) {
+            retiredConsumers.add(tag);
+        }
+    }
+
+    @Override
+    public boolean filterConsumer(RecordedConsumer recorded) {
+        return !retiredConsumers.contains(recorded.getConsumerTag());
     }
 
     @Override
@@ -303,8 +350,8 @@ final class StaticTopology implements TopologyRecoveryFilter {
         }
 
         void declare(Channel ch) throws IOException {
-            // durable groups keep their queue; others vanish after groupQueueExpires without a member
-            Map<String, Object> args = durable ? null : Map.of(EXPIRES, groupQueueExpiresMillis);
+            // durable groups keep their queue (quorum by default: replicated); others vanish after groupQueueExpires without a member
+            Map<String, Object> args = durable ? Map.of(QUEUE_TYPE, queueType.argument()) : Map.of(EXPIRES, groupQueueExpiresMillis);
             ch.queueDeclare(name, durable, false, false, args);
         }
     }

@@ -143,6 +143,56 @@ class FaultsTest {
         assertThat(RabbitCtl.queues()).contains(StaticTopology.nodeQueueName("omnibus", b.options().nodeId()));
     }
 
+    @Test
+    @DisplayName("a group queue deleted under its members: one warning, health() RECONNECTING while waiting, then they re-subscribe by themselves (quorum and classic)")
+    void cancelledConsumerResubscribes() throws Exception {
+        for (String type : List.of("quorum", "classic")) {
+            String topic = "faults." + run + ".cancel-" + type;
+            String group = "cancel-" + type + "-" + run;
+            String queue = StaticTopology.groupQueueName("omnibus", group, topic);
+            durableQueues.add(queue);
+            Broker member = connect("member-" + type, "queueType", type);
+            Broker pub = connect("cpub-" + type, "queueType", type);
+            Inbox inbox = new Inbox();
+            var sub = member.subscribe(topic, inbox, SubscribeOptions.builder().queue(group).durable(true).build());
+            pub.publish(topic, Message.of("before"));
+            inbox.awaitCount(1, Duration.ofSeconds(10));
+            assertThat(RabbitCtl.queueType(queue)).isEqualTo(type);
+
+            RabbitCtl.delete(List.of(queue), List.of());
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> member.health().status() == dev.omnibus.broker.Health.Status.RECONNECTING
+                            || RabbitCtl.queues().contains(queue));
+            // either caught waiting, or already back: in both cases it must come back by itself
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> member.health().status() == dev.omnibus.broker.Health.Status.CONNECTED
+                            && ((RabbitMqSubscription) sub).waitingFor() == null);
+            assertThat(member.health().lastError()).contains(queue);
+            assertThat(RabbitCtl.queueType(queue)).isEqualTo(type);
+            pub.publish(topic, Message.of("after"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> inbox.bodies().contains("after"));
+        }
+    }
+
+    @Test
+    @DisplayName("a durable group on an existing classic queue with queueType=quorum: a clear error naming the queue and the fix, never a silent switch")
+    void queueTypeMismatch() {
+        String topic = "faults." + run + ".type";
+        String group = "type-" + run;
+        String queue = StaticTopology.groupQueueName("omnibus", group, topic);
+        durableQueues.add(queue);
+        connect("classic", "queueType", "classic").subscribe(topic, e -> { }, SubscribeOptions.builder().queue(group).durable(true).build());
+        Broker quorum = connect("quorum");
+        assertThatThrownBy(() -> quorum.subscribe(topic, e -> { }, SubscribeOptions.builder().queue(group).durable(true).build()))
+                .isInstanceOf(BrokerException.class)
+                .hasMessageContaining("'" + queue + "'")
+                .hasMessageContaining("is a classic queue")
+                .hasMessageContaining("queueType=classic")
+                .hasMessageContaining("rabbitmqctl delete_queue");
+        assertThat(RabbitCtl.queueType(queue)).isEqualTo("classic");
+        assertThat(quorum.isConnected()).isTrue();
+    }
+
     private Broker connect(String node, String... properties) {
         BrokerOptions.Builder o = RabbitMqBrokerCompatibilityTest.options(node + "-" + run).toBuilder();
         for (int i = 0; i < properties.length; i += 2) {

@@ -29,6 +29,17 @@ final class RabbitCtl {
                 .map(s -> s.substring(0, s.lastIndexOf("true")).trim()).collect(Collectors.toList());
     }
 
+    /** The type (classic, quorum, stream) of queue {@code name}. */
+    static String queueType(String name) {
+        for (String line : run("list_queues", "name", "type", "-q", "--no-table-headers")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 2 && f[0].equals(name)) {
+                return f[1];
+            }
+        }
+        throw new IllegalStateException("no queue " + name);
+    }
+
     static List<String> queuesStartingWith(String prefix) {
         return queues().stream().filter(q -> q.startsWith(prefix)).sorted().collect(Collectors.toList());
     }

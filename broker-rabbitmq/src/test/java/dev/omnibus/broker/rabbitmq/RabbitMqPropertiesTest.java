@@ -17,14 +17,14 @@ import org.junit.jupiter.api.Test;
 @DisplayName("RabbitMQ backend properties")
 class RabbitMqPropertiesTest {
     private static final String VALID = "exchange, groupQueueExpires, heartbeat, maxMessageBytes, nodePrefetch, persistent,"
-            + " publishChannels, recoveryInterval";
+            + " publishChannels, queueType, recoveryInterval";
 
     @Test
     @DisplayName("the provider declares every property the backend reads")
     void declared() {
         assertThat(new RabbitMqBrokerProvider().properties()).extracting(BackendProperty::name)
                 .containsExactly("exchange", "nodePrefetch", "groupQueueExpires", "publishChannels", "maxMessageBytes",
-                        "recoveryInterval", "heartbeat", "persistent");
+                        "recoveryInterval", "heartbeat", "persistent", "queueType");
     }
 
     @Test

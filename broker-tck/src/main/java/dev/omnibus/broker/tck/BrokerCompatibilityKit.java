@@ -192,15 +192,7 @@ public abstract class BrokerCompatibilityKit {
 
     /** Prints one line of the fault and cluster tests' figures, and returns it. */
     protected final String report(String test, int sent, List<String> sentIds, List<String> received, String extra) {
-        Map<String, Integer> counts = new HashMap<>();
-        received.forEach(id -> counts.merge(id, 1, Integer::sum));
-        long lost = sentIds.stream().filter(id -> !counts.containsKey(id)).count();
-        long duplicated = counts.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
-        String line = String.format("[omnibus-kit] %s | %s | sent %d, received %d, duplicated %d, lost %d%s",
-                backendLabel(), test, sent, received.size(), duplicated, lost, extra == null || extra.isEmpty() ? "" : ", " + extra);
-        System.out.println(line);
-        KitReport.append(line);
-        return line;
+        return KitReport.tally(backendLabel(), test, sent, sentIds, received, extra);
     }
 
     /** A topic unique to this test and run: {@code tck<run>.<test>.<random>.<suffix>}. */

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -114,6 +115,41 @@ public final class BrokerServers {
         } catch (IOException | RuntimeException e) {
             nodes.forEach(LocalNatsServer::close);
             throw new IllegalStateException("cannot start a NATS cluster of " + size + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code size} nats-server processes with JetStream, routed into one JetStream cluster (cluster
+     * name {@code omnibus}, server names {@code omnibus-<port>}, a store directory each), for
+     * replicated streams ({@code replicas} up to {@code size}); returns once JetStream has elected a
+     * meta leader. Close each when done.
+     */
+    public static List<LocalNatsServer> natsJetStreamCluster(int size) {
+        List<LocalNatsServer> nodes = new ArrayList<>();
+        try {
+            List<Integer> ports = new ArrayList<>();
+            List<Integer> routes = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                ports.add(LocalNatsServer.freePort());
+                routes.add(LocalNatsServer.freePort());
+            }
+            List<CompletableFuture<LocalNatsServer>> starting = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                int n = i;
+                // started together: a JetStream node waits for its peers before it reports ready
+                starting.add(CompletableFuture.supplyAsync(() -> LocalNatsServer.start(true, ports.get(n), routes.get(n), routes)));
+            }
+            for (CompletableFuture<LocalNatsServer> f : starting) {
+                nodes.add(f.get(90, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            return nodes;
+        } catch (IOException | RuntimeException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            nodes.forEach(LocalNatsServer::close);
+            throw new IllegalStateException("cannot start a JetStream cluster of " + size + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            nodes.forEach(LocalNatsServer::close);
+            throw new IllegalStateException(e);
         }
     }
 

@@ -29,7 +29,15 @@ public final class LocalNatsServer implements BrokerServer {
     }
 
     static LocalNatsServer start(boolean jetStream, int clusterPort, List<Integer> routePorts) {
-        int port = ServerProcess.freePort();
+        return start(jetStream, ServerProcess.freePort(), clusterPort, routePorts);
+    }
+
+    /**
+     * A server on {@code port}; with {@code clusterPort > 0} it listens for routes there and routes to
+     * {@code routePorts} (every member's, its own included, as a JetStream cluster wants: a restarted
+     * node then finds the others whatever their order of start).
+     */
+    static LocalNatsServer start(boolean jetStream, int port, int clusterPort, List<Integer> routePorts) {
         Path dir = ServerProcess.tempDirectory("nats-" + port);
         String name = "omnibus-" + port;
         List<String> cmd = new ArrayList<>(List.of(binary(), "-a", "127.0.0.1", "-p", Integer.toString(port), "-n", name,
