@@ -5,6 +5,7 @@ import dev.omnibus.broker.BrokerException;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.MessageTooLargeException;
 import dev.omnibus.broker.PublishException;
+import dev.omnibus.broker.support.ConnectionGate;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -5,6 +5,7 @@ import com.rabbitmq.client.Recoverable;
 import dev.omnibus.broker.BrokerException;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.NotConnectedException;
+import dev.omnibus.broker.support.ConnectionGate;
 import dev.omnibus.broker.support.PendingRequests;
 import java.io.IOException;
 import java.time.Duration;
@@ -44,7 +45,7 @@ final class Session {
         this.connection = connection;
         this.topology = topology;
         this.address = address;
-        this.gate = new ConnectionGate(address);
+        this.gate = new ConnectionGate(true);
         String node = settings.options.nodeId();
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, daemon("omnibus-rabbitmq-timer-" + node));
         // every publish and request arms a timeout that is almost always cancelled: do not let them pile up
@@ -105,8 +106,9 @@ final class Session {
 
     void start(RabbitMqBroker broker) throws IOException {
         this.broker = broker;
-        connection.addShutdownListener(gate);
-        ((Recoverable) connection).addRecoveryListener(gate);
+        RecoveryGate recovery = new RecoveryGate(gate, address);
+        connection.addShutdownListener(recovery);
+        ((Recoverable) connection).addRecoveryListener(recovery);
         connection.addShutdownListener(cause -> broker.connectionLost(cause));
         ((Recoverable) connection).addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
             @Override
