@@ -12,6 +12,7 @@ import dev.omnibus.broker.event.CloudEvent;
 import dev.omnibus.broker.event.CloudEventAttributes;
 import dev.omnibus.broker.event.CloudEventMode;
 import dev.omnibus.broker.event.EventBus;
+import dev.omnibus.broker.tck.CloudEventSdkWire;
 import io.cloudevents.SpecVersion;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import java.net.URI;

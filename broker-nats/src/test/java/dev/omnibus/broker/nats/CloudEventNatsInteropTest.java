@@ -13,6 +13,7 @@ import dev.omnibus.broker.event.CloudEventAttributes;
 import dev.omnibus.broker.event.CloudEventBinding;
 import dev.omnibus.broker.event.CloudEventMode;
 import dev.omnibus.broker.event.EventBus;
+import dev.omnibus.broker.tck.CloudEventSdkWire;
 import io.cloudevents.SpecVersion;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import io.nats.client.Connection;

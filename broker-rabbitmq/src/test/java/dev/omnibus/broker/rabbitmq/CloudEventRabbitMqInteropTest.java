@@ -19,6 +19,7 @@ import dev.omnibus.broker.event.CloudEventBinding;
 import dev.omnibus.broker.event.CloudEventMode;
 import dev.omnibus.broker.event.EventBus;
 import dev.omnibus.broker.tck.BrokerServers;
+import dev.omnibus.broker.tck.CloudEventSdkWire;
 import io.cloudevents.SpecVersion;
 import io.cloudevents.core.builder.CloudEventBuilder;
 import java.net.URI;

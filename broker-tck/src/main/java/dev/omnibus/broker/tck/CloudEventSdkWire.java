@@ -1,4 +1,4 @@
-package dev.omnibus.broker.rabbitmq;
+package dev.omnibus.broker.tck;
 
 import io.cloudevents.CloudEvent;
 import io.cloudevents.CloudEventData;
@@ -25,33 +25,42 @@ import java.util.function.BiConsumer;
  * The CloudEvents Java SDK on a message that is string headers and a body: the SDK's own
  * {@link MessageWriter} and {@link BaseGenericBinaryMessageReaderImpl} hooks, told only the header
  * names of a protocol binding (prefix, the header of {@code datacontenttype}, percent-encoding
- * per the NATS/HTTP bindings, written here from the spec text). Omnibus code is not used.
+ * per the NATS/HTTP bindings, written here from the spec text). Omnibus code is not used. For a
+ * backend's CloudEvents interop tests: the backend's test scope needs {@code io.cloudevents:cloudevents-core}
+ * and {@code cloudevents-json-jackson} (optional dependencies of the kit).
  */
-final class CloudEventSdkWire {
+public final class CloudEventSdkWire {
     /** A message as the wire sees it. */
-    record Wire(Map<String, String> headers, byte[] body) {
+    public record Wire(Map<String, String> headers, byte[] body) {
     }
 
     private final String prefix;
     private final String contentTypeHeader;
     private final boolean percentEncoded;
 
-    CloudEventSdkWire(String prefix, String contentTypeHeader, boolean percentEncoded) {
+    /**
+     * @param prefix            the binding's attribute header prefix ({@code ce-}, {@code cloudEvents_})
+     * @param contentTypeHeader the header of {@code datacontenttype} in binary mode
+     * @param percentEncoded    whether values are percent-encoded (NATS, HTTP)
+     */
+    public CloudEventSdkWire(String prefix, String contentTypeHeader, boolean percentEncoded) {
         this.prefix = prefix;
         this.contentTypeHeader = contentTypeHeader;
         this.percentEncoded = percentEncoded;
     }
 
-    Wire writeBinary(CloudEvent event) {
+    /** The SDK writing {@code event} in binary mode. */
+    public Wire writeBinary(CloudEvent event) {
         return new Writer().writeBinary(event);
     }
 
-    Wire writeStructured(CloudEvent event) {
+    /** The SDK writing {@code event} in structured mode (JSON). */
+    public Wire writeStructured(CloudEvent event) {
         return new Writer().writeStructured(event, JsonFormat.CONTENT_TYPE);
     }
 
     /** The SDK's reading of a message, detecting the mode as the SDK's bindings do. */
-    CloudEvent read(Map<String, String> headers, byte[] body) {
+    public CloudEvent read(Map<String, String> headers, byte[] body) {
         MessageReader reader = MessageUtils.parseStructuredOrBinaryMessage(
                 () -> get(headers, "content-type"),
                 format -> new GenericStructuredMessageReader(format, body),
@@ -60,7 +69,8 @@ final class CloudEventSdkWire {
         return reader.toEvent();
     }
 
-    static EventFormat json() {
+    /** The SDK's JSON event format. */
+    public static EventFormat json() {
         return EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
     }
 
