@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
         description = "Measure each backend beside its raw client / reference in one run.")
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--backend", split = ",", defaultValue = "memory,nats,rabbitmq",
-            description = "Backends to measure: memory, nats, rabbitmq, kafka (default ${DEFAULT-VALUE})")
+            description = "Backends to measure: memory, nats, rabbitmq, kafka; rabbitmq-quorum (durable group on a quorum"
+                    + " vs a classic queue) (default ${DEFAULT-VALUE})")
     List<String> backends;
 
     @Option(names = "--rabbitmq-url", defaultValue = "${env:OMNIBUS_RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672}",
@@ -102,6 +103,9 @@ public final class BenchMain implements Callable<Integer> {
                         break;
                     case "kafka":
                         results.addAll(kafka(harness, size, kafka));
+                        break;
+                    case "rabbitmq-quorum":
+                        results.addAll(new RabbitMqQuorumBench(rabbitUrl).run(harness, size, quick ? 5_000 : 50_000));
                         break;
                     default:
                         throw new CommandLine.ParameterException(new CommandLine(this), "unknown backend '" + backend + "'");
