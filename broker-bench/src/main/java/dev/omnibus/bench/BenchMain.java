@@ -26,7 +26,9 @@ import picocli.CommandLine.Option;
         description = "Measure each backend beside its raw client / reference in one run.")
 public final class BenchMain implements Callable<Integer> {
     @Option(names = "--backend", split = ",", defaultValue = "memory,nats,rabbitmq",
-            description = "Backends to measure: memory, nats, rabbitmq, kafka (default ${DEFAULT-VALUE})")
+            description = "Backends to measure: memory, nats, rabbitmq, kafka; rabbitmq-quorum (durable group on a quorum"
+                    + " vs a classic queue), nats-r3 (JetStream R3 vs R1 on a 3-server cluster the bench starts)"
+                    + " (default ${DEFAULT-VALUE})")
     List<String> backends;
 
     @Option(names = "--rabbitmq-url", defaultValue = "${env:OMNIBUS_RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672}",
@@ -70,14 +72,18 @@ public final class BenchMain implements Callable<Integer> {
         }
         Harness harness = quick ? new Harness(1, 3, Duration.ofMinutes(2)) : new Harness(2, 5, Duration.ofMinutes(5));
         List<Result> results = new ArrayList<>();
-        try (KafkaServerForBench kafka = backends.contains("kafka") ? KafkaServerForBench.of(kafkaUrl) : null) {
-            measure(harness, results, kafka);
+        try (KafkaServerForBench kafka = backends.contains("kafka") ? KafkaServerForBench.of(kafkaUrl) : null;
+                NatsR3Bench natsCluster = backends.contains("nats-r3") ? NatsR3Bench.start() : null) {
+            measure(harness, results, kafka, natsCluster);
         }
         Report.printTable(results, System.out);
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("command", "./omnibus bench" + (quick ? " --quick" : "") + " --backend " + String.join(",", backends));
         run.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         run.put("cores", Runtime.getRuntime().availableProcessors());
+        if (backends.contains("nats-r3")) {
+            run.put("nats-r3", "JetStream cluster of 3 private nats-server processes (BrokerServers.natsJetStreamCluster)");
+        }
         if (backends.contains("kafka")) {
             run.put("kafka", kafkaUrl == null || kafkaUrl.isBlank() ? "KRaft broker in a child JVM (LocalKafkaServer)" : "--kafka-url / OMNIBUS_KAFKA_URL");
         }
@@ -87,7 +93,7 @@ public final class BenchMain implements Callable<Integer> {
         return 0;
     }
 
-    private void measure(Harness harness, List<Result> results, KafkaServerForBench kafka) throws Exception {
+    private void measure(Harness harness, List<Result> results, KafkaServerForBench kafka, NatsR3Bench natsCluster) throws Exception {
         for (String backend : backends) {
             for (int size : sizes) {
                 switch (backend) {
@@ -102,6 +108,12 @@ public final class BenchMain implements Callable<Integer> {
                         break;
                     case "kafka":
                         results.addAll(kafka(harness, size, kafka));
+                        break;
+                    case "rabbitmq-quorum":
+                        results.addAll(new RabbitMqQuorumBench(rabbitUrl).run(harness, size, quick ? 5_000 : 50_000));
+                        break;
+                    case "nats-r3":
+                        results.addAll(natsCluster.run(harness, size, quick ? 2_000 : 20_000));
                         break;
                     default:
                         throw new CommandLine.ParameterException(new CommandLine(this), "unknown backend '" + backend + "'");

@@ -10,13 +10,16 @@ import io.nats.client.Nats;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.RetentionPolicy;
 import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
-import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StreamInfo;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Raw jnats doing what the NATS backend does, with the same connection setup (jnats defaults):
@@ -122,10 +125,25 @@ final class NatsReferences {
         }
     }
 
+    /**
+     * Adds a stream as the backend creates its own (file storage, {@code limits} retention, 7 days)
+     * with {@code replicas}; returns the name of the server leading it, or null when not clustered.
+     */
+    static String addStream(JetStreamManagement jsm, String stream, List<String> subjects, int replicas) throws Exception {
+        StreamInfo info = jsm.addStream(StreamConfiguration.builder().name(stream).subjects(subjects).storageType(StorageType.File)
+                .retentionPolicy(RetentionPolicy.Limits).maxAge(Duration.ofDays(7)).replicas(replicas).build());
+        if (info.getClusterInfo() == null || info.getClusterInfo().getLeader() == null) {
+            info = jsm.getStreamInfo(stream); // the create answer normally names the leader already
+        }
+        return info.getClusterInfo() == null ? null : info.getClusterInfo().getLeader();
+    }
+
     /** JetStream: async publish with a window of unacknowledged publishes → durable pull consumer, explicit ack. */
     static final class JetStreamPubSub implements Workload {
         private final String url;
         private final int window;
+        private final int replicas;
+        private final UnaryOperator<String> serverUrl;
         private final String stream = "bench-raw-" + suffix();
         private final String subject = stream.replace('-', '_') + ".t";
         private Connection pub;
@@ -136,23 +154,35 @@ final class NatsReferences {
         private int bodySize;
 
         JetStreamPubSub(String url, int window) {
+            this(url, window, 1, leader -> url);
+        }
+
+        /**
+         * On a cluster: the stream has {@code replicas}, and both connections go to the server leading
+         * it, {@code serverUrl.apply(leader name)} (the leader's name is null when not clustered).
+         */
+        JetStreamPubSub(String url, int window, int replicas, UnaryOperator<String> serverUrl) {
             this.url = url;
             this.window = window;
+            this.replicas = replicas;
+            this.serverUrl = serverUrl;
         }
 
         @Override
         public String name() {
-            return "raw jnats JetStream";
+            return replicas == 1 ? "raw jnats JetStream" : "raw jnats JetStream R" + replicas;
         }
 
         @Override
         public void setUp(int bodySize) throws Exception {
             this.bodySize = bodySize;
-            pub = Nats.connect(url);
-            sub = Nats.connect(url);
+            String leaderUrl;
+            try (Connection admin = Nats.connect(url)) {
+                leaderUrl = serverUrl.apply(addStream(admin.jetStreamManagement(), stream, List.of(subject), replicas));
+            }
+            pub = Nats.connect(leaderUrl);
+            sub = Nats.connect(leaderUrl);
             JetStreamManagement jsm = pub.jetStreamManagement();
-            jsm.addStream(StreamConfiguration.builder().name(stream).subjects(subject).storageType(StorageType.File)
-                    .retentionPolicy(RetentionPolicy.Limits).maxAge(Duration.ofDays(7)).build());
             jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder().durable("bench").filterSubject(subject)
                     .ackPolicy(AckPolicy.Explicit).deliverPolicy(DeliverPolicy.New).maxAckPending(10_000).build());
             js = pub.jetStream();

@@ -13,6 +13,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * Omnibus on any backend: one publishing broker, {@code subscribers} subscriptions (broadcast, or
  * one queue group) on a second broker instance of the same URL, publishing with {@code publish}
  * (confirmed where the backend confirms) or {@code publishAsync} in windows.
+ *
+ * <p>{@link #asBaseline()} turns it into a row the scenario's Omnibus row is compared with (Omnibus
+ * on a classic queue beside Omnibus on a quorum queue, say), so its ratio is the cost of the setting.
  */
 public class OmnibusWorkload implements Workload {
     private final String name;
@@ -21,7 +24,9 @@ public class OmnibusWorkload implements Workload {
     private final SubscribeOptions options;
     private final int asyncWindow;
     private final List<Broker> brokers = new ArrayList<>();
-    private final String topic = "bench.t" + Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffL, 36);
+    private final String token = Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffL, 36);
+    private final String topic;
+    private boolean baseline;
     private Broker publisher;
     private int bodySize;
     private volatile Probe probe;
@@ -30,6 +35,15 @@ public class OmnibusWorkload implements Workload {
      * @param asyncWindow 0 to publish synchronously; else publishAsync with at most this many outstanding
      */
     public OmnibusWorkload(String name, String url, int subscribers, SubscribeOptions options, int asyncWindow) {
+        this(name, url, subscribers, options, asyncWindow, "bench");
+    }
+
+    /**
+     * @param topicRoot the first token of the topic ({@code bench} by default); two workloads of one
+     *     scenario on different JetStream streams need different ones (streams' subjects cannot overlap)
+     */
+    public OmnibusWorkload(String name, String url, int subscribers, SubscribeOptions options, int asyncWindow, String topicRoot) {
+        this.topic = topicRoot + ".t" + token;
         this.name = name;
         this.url = url;
         this.subscribers = subscribers;
@@ -40,6 +54,22 @@ public class OmnibusWorkload implements Workload {
     @Override
     public String name() {
         return name;
+    }
+
+    /** Marks this workload as a baseline of its scenario: shown with the ratio Omnibus / this, like a reference. */
+    public OmnibusWorkload asBaseline() {
+        baseline = true;
+        return this;
+    }
+
+    @Override
+    public boolean isOmnibus() {
+        return !baseline;
+    }
+
+    /** The topic published and subscribed to. */
+    public String topic() {
+        return topic;
     }
 
     @Override
@@ -58,7 +88,7 @@ public class OmnibusWorkload implements Workload {
     }
 
     private Broker connect(String node) {
-        Broker b = Brokers.create(BrokerOptions.builder().url(url).nodeId(node + "-" + topic.substring(7)).build());
+        Broker b = Brokers.create(BrokerOptions.builder().url(url).nodeId(node + "-" + token).build());
         brokers.add(b);
         b.connect();
         return b;
@@ -84,7 +114,7 @@ public class OmnibusWorkload implements Workload {
 
     /** The random part of this workload's topic and node ids. */
     public String token() {
-        return topic.substring(7);
+        return token;
     }
 
     @Override

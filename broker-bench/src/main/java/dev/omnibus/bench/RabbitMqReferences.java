@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Raw amqp-client doing what the RabbitMQ backend does, with the same settings: a topic exchange,
  * persistent messages, publisher confirms (each awaited, or a window of outstanding ones tracked by
  * a ConfirmListener), a consumer with the same prefetch acking each message manually, and for
- * request/reply a reply queue with correlation ids.
+ * request/reply a reply queue with correlation ids. Publish → consume goes through a non-durable
+ * auto-delete queue (as the backend's node queue) or, given a queue type, through a durable queue of
+ * that {@code x-queue-type} (as the backend's durable group queue), deleted on close.
  */
 final class RabbitMqReferences {
     private RabbitMqReferences() {
@@ -34,11 +36,19 @@ final class RabbitMqReferences {
         return f.newConnection(name);
     }
 
+    /** Deletes {@code queue} on a channel of its own (so a failed channel elsewhere does not matter). */
+    static void deleteQueue(Connection connection, String queue) throws Exception {
+        try (Channel c = connection.createChannel()) {
+            c.queueDelete(queue);
+        }
+    }
+
     /** Publish → consume through a topic exchange and a server-side queue. */
     static final class PubSub implements Workload {
         private final String url;
         private final int window;
         private final int prefetch;
+        private final String queueType;
         private final String exchange = "bench-raw";
         private final String key = "bench.raw." + Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffL, 36);
         private Connection pubConn;
@@ -51,14 +61,20 @@ final class RabbitMqReferences {
 
         /** @param window 0: wait for each confirm; else at most this many unconfirmed */
         PubSub(String url, int window, int prefetch) {
+            this(url, window, prefetch, null);
+        }
+
+        /** @param queueType null: a non-durable auto-delete queue; else a durable queue with this {@code x-queue-type} */
+        PubSub(String url, int window, int prefetch, String queueType) {
             this.url = url;
             this.window = window;
             this.prefetch = prefetch;
+            this.queueType = queueType;
         }
 
         @Override
         public String name() {
-            return "raw amqp-client";
+            return queueType == null ? "raw amqp-client" : "raw amqp-client " + queueType;
         }
 
         @Override
@@ -72,7 +88,8 @@ final class RabbitMqReferences {
             permits = new Semaphore(Math.max(window, 1));
             pub.addConfirmListener((seq, multiple) -> release(seq, multiple), (seq, multiple) -> release(seq, multiple));
             Channel sub = subConn.createChannel();
-            String queue = sub.queueDeclare(key, false, false, true, null).getQueue();
+            String queue = queueType == null ? sub.queueDeclare(key, false, false, true, null).getQueue()
+                    : sub.queueDeclare(key, true, false, false, Map.of("x-queue-type", queueType)).getQueue();
             sub.queueBind(queue, exchange, key);
             sub.basicQos(prefetch);
             sub.basicConsume(queue, false, new DefaultConsumer(sub) {
@@ -118,6 +135,9 @@ final class RabbitMqReferences {
         @Override
         public void close() throws Exception {
             subConn.close();
+            if (queueType != null) {
+                deleteQueue(pubConn, key);
+            }
             pubConn.close();
         }
     }

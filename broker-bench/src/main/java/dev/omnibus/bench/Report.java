@@ -32,13 +32,17 @@ public final class Report {
     }
 
     public static void printTable(List<Result> results, PrintStream out) {
-        out.printf(Locale.ROOT, "%-30s %6s  %-22s %12s  %-23s %9s %9s  %s%n", "scenario", "body", "implementation",
+        int scenarioWidth = Math.max(30, results.stream().mapToInt(r -> r.scenario().length()).max().orElse(0));
+        int implementationWidth = Math.max(22, results.stream().mapToInt(r -> r.implementation().length()).max().orElse(0));
+        String header = "%-" + scenarioWidth + "s %6s  %-" + implementationWidth + "s %12s  %-23s %9s %9s  %s%n";
+        String row = "%-" + scenarioWidth + "s %6s  %-" + implementationWidth + "s %,12.0f  %-23s %9.1f %9.1f  %s%n";
+        out.printf(Locale.ROOT, header, "scenario", "body", "implementation",
                 "msg/s", "range (min-max)", "p50 us", "p99 us", "omnibus/this");
         String last = "";
         for (Result r : results) {
             String key = r.scenario() + r.bodySize();
             double ratio = ratio(r, results);
-            out.printf(Locale.ROOT, "%-30s %6s  %-22s %,12.0f  %-23s %9.1f %9.1f  %s%n",
+            out.printf(Locale.ROOT, row,
                     key.equals(last) ? "" : r.scenario(), key.equals(last) ? "" : r.bodySize() + " B", r.implementation(),
                     r.medianRate(), String.format(Locale.ROOT, "%,.0f-%,.0f", r.minRate(), r.maxRate()),
                     r.p50Micros(), r.p99Micros(), Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio));

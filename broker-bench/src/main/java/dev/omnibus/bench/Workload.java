@@ -8,7 +8,10 @@ public interface Workload extends AutoCloseable {
     /** Short name shown in the table, e.g. {@code omnibus} or {@code raw jnats}. */
     String name();
 
-    /** True for the Omnibus implementation the references are compared with. */
+    /**
+     * True for the Omnibus implementation the references are compared with (one per scenario); false
+     * for references and for baselines ({@link OmnibusWorkload#asBaseline()}).
+     */
     default boolean isOmnibus() {
         return name().startsWith("omnibus");
     }

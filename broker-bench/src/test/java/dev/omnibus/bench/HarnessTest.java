@@ -47,6 +47,30 @@ class HarnessTest {
     }
 
     @Test
+    @DisplayName("a baseline Omnibus row is compared with the scenario's Omnibus row, like a reference")
+    void baseline() throws Exception {
+        Harness harness = new Harness(0, 1, Duration.ofSeconds(30));
+        List<Result> results = harness.run("memory group beside broadcast, a long scenario name", 128, 1_000,
+                List.<Supplier<Workload>>of(
+                        () -> new OmnibusWorkload("omnibus memory group", "memory:", 1,
+                                SubscribeOptions.builder().queue("g").build(), 0),
+                        () -> new OmnibusWorkload("omnibus memory broadcast, a long name", "memory:", 1,
+                                SubscribeOptions.defaults(), 0, "other").asBaseline()));
+        assertThat(results).extracting(Result::omnibus).containsExactly(true, false);
+        assertThat(Report.ratio(results.get(1), results))
+                .isEqualTo(results.get(0).medianRate() / results.get(1).medianRate());
+
+        ByteArrayOutputStream table = new ByteArrayOutputStream();
+        Report.printTable(results, new PrintStream(table, true, StandardCharsets.UTF_8));
+        List<String> lines = table.toString(StandardCharsets.UTF_8).lines().toList();
+        // columns stay aligned however long the names: the ratio column starts where its header does
+        int ratioColumn = lines.get(0).indexOf("omnibus/this");
+        assertThat(lines.get(2).length()).isGreaterThan(ratioColumn);
+        assertThat(lines.get(2).charAt(ratioColumn - 1)).isEqualTo(' ');
+        assertThat(lines.get(2).substring(ratioColumn)).matches("\\d+\\.\\d\\d");
+    }
+
+    @Test
     @DisplayName("a probe counts deliveries and measures latency from the stamp in the body")
     void probe() throws Exception {
         Probe probe = new Probe(2);
