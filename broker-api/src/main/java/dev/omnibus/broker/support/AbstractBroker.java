@@ -333,7 +333,8 @@ public abstract class AbstractBroker implements Broker {
     }
 
     private String redact(Throwable cause) {
-        return Redaction.throwable(cause, options);
+        BrokerOptions o = options;
+        return Redaction.throwable(cause, o.password(), o.urls());
     }
 
     private static RuntimeException rethrowable(Throwable t) {

@@ -46,14 +46,15 @@ public final class Redaction {
 
     /**
      * A one-line, redacted description of {@code cause} for logs, health and exception messages: its
-     * message (or class name) with URLs' passwords masked, {@code options}' password and every URL's
-     * password masked, control characters replaced by spaces, at most 1,000 characters. For a backend
-     * that reports a client library's exception, whose message may carry the URL it was given.
+     * message (or class name) with URLs' passwords masked, {@code password} and the password of each
+     * of {@code urls} masked, control characters replaced by spaces, at most 1,000 characters. For a
+     * backend that reports a client library's exception, whose message may carry the URL it was
+     * given: {@code Redaction.throwable(e, options.password(), options.urls())}.
      */
-    public static String throwable(Throwable cause, dev.omnibus.broker.BrokerOptions options) {
+    public static String throwable(Throwable cause, String password, java.util.List<String> urls) {
         String text = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName();
-        String s = secret(url(text), options.password());
-        for (String u : options.urls()) {
+        String s = secret(url(text), password);
+        for (String u : urls) {
             String p = urlPassword(u);
             s = secret(s, p);
             if (p != null && p.indexOf('%') >= 0) {
