@@ -3,7 +3,6 @@ package dev.omnibus.broker.rabbitmq;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.ShutdownListener;
 import com.rabbitmq.client.ShutdownSignalException;
-import dev.omnibus.broker.PublishException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
@@ -39,8 +38,19 @@ final class ConfirmTracker implements ConfirmListener, ShutdownListener {
 
     @Override
     public void handleNack(long deliveryTag, boolean multiple) {
-        settle(deliveryTag, multiple, new PublishException("RabbitMQ refused the message (basic.nack: an internal error"
-                + " of the queue or the server); it was not published and may be retried"));
+        settle(deliveryTag, multiple, NACKED);
+    }
+
+    /** What a nacked publish fails with here; {@link Publisher} turns it into a PublishException naming the topic. */
+    static final Nacked NACKED = new Nacked();
+
+    /** RabbitMQ nacked the publish (basic.nack). */
+    static final class Nacked extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        private Nacked() {
+            super("basic.nack", null, false, false);
+        }
     }
 
     @Override

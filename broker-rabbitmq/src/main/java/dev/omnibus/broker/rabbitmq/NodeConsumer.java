@@ -44,6 +44,7 @@ final class NodeConsumer {
             }
         });
         replyChannel = connection.createChannel();
+        topology.holdSentinel(replyChannel, replyTag + ".sentinel");
         // replies live as long as the node; nothing to gain from acking them
         replyChannel.basicConsume(topology.replyQueue, true, replyTag, new DefaultConsumer(replyChannel) {
             @Override

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeoutException;
  * connection is down, or when the connection drops before the confirm, the message is sent again
  * once the connection has recovered, until the publish timeout; then the publish fails with a
  * {@link PublishException}. A message is thus never reported published without a confirm; after a
- * connection loss it may arrive twice.
+ * connection loss it may arrive twice. A nack (a durable classic group queue whose node is down,
+ * see {@link StaticTopology}) fails the publish at once.
  */
 final class Publisher {
     private static final long RETRY_PAUSE_MILLIS = 50;
@@ -36,6 +37,7 @@ final class Publisher {
     private final long maxMessageBytes;
     private final boolean persistent;
     private final String address;
+    private final String unavailable;
 
     Publisher(ChannelPool pool, ConnectionGate gate, ScheduledExecutorService timer, Executor retries,
             ConnectionSettings settings, String address) {
@@ -47,6 +49,7 @@ final class Publisher {
         this.maxMessageBytes = settings.maxMessageBytes;
         this.persistent = settings.persistent;
         this.address = address;
+        this.unavailable = StaticTopology.unavailableExchangeName(settings.exchange);
     }
 
     /**
@@ -138,6 +141,14 @@ final class Publisher {
         }
         if (e instanceof BrokerException) {
             o.result.completeExceptionally(e);
+            return;
+        }
+        if (e instanceof ConfirmTracker.Nacked) {
+            o.result.completeExceptionally(new PublishException("RabbitMQ at " + address + " refused the publish to '" + o.what
+                    + "' (basic.nack): a queue on its route rejected it, most likely because a durable group on it has a classic"
+                    + " queue whose cluster node is down (its guard exchange routed the message to '" + unavailable
+                    + "'), so that group would not get it; other subscribers may have. Publish it again once the node is back,"
+                    + " or use queueType=quorum, whose queues survive the loss of a node"));
             return;
         }
         long[] tooLarge = AmqpErrors.tooLarge(e);

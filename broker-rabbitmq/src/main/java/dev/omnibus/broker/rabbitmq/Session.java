@@ -113,6 +113,7 @@ final class Session {
         ((Recoverable) connection).addRecoveryListener(new com.rabbitmq.client.RecoveryListener() {
             @Override
             public void handleRecovery(Recoverable recoverable) {
+                topology.afterRecovery();
                 groups.forEach(GroupConsumer::checkRecovered);
                 broker.connectionRestored();
             }

@@ -35,12 +35,17 @@ import org.slf4j.LoggerFactory;
 final class StaticTopology implements TopologyRecoveryFilter {
     static final String EXPIRES = "x-expires";
     static final String QUEUE_TYPE = "x-queue-type";
+    static final String ALTERNATE_EXCHANGE = "alternate-exchange";
     private static final int MAX_NAME_BYTES = 255;
     private static final Logger LOG = LoggerFactory.getLogger(StaticTopology.class);
 
     final String exchange;
     final String nodeQueue;
     final String replyQueue;
+    /** Fanout exchange: the guards' alternate exchange; every node's sentinel queue is bound to it. */
+    final String unavailableExchange;
+    /** This node's queue that rejects every message (max length 0, reject-publish): a publish reaching it is nacked. */
+    final String sentinelQueue;
     private final int groupQueueExpiresMillis;
     private final ConnectionSettings.QueueType queueType;
     private final String address;
@@ -54,6 +59,8 @@ final class StaticTopology implements TopologyRecoveryFilter {
         this.exchange = settings.exchange;
         this.nodeQueue = nodeQueueName(exchange, settings.options.nodeId());
         this.replyQueue = replyQueueName(exchange, settings.options.nodeId());
+        this.unavailableExchange = unavailableExchangeName(exchange);
+        this.sentinelQueue = sentinelQueueName(exchange, settings.options.nodeId());
         this.groupQueueExpiresMillis = (int) settings.groupQueueExpires.toMillis();
         this.queueType = settings.queueType;
         this.address = address;
@@ -77,13 +84,34 @@ final class StaticTopology implements TopologyRecoveryFilter {
         return exchange + ".reply." + nodeId;
     }
 
+    /** {@code <exchange>.unavailable}: where a guard sends what its group queue cannot take. */
+    static String unavailableExchangeName(String exchange) {
+        return exchange + ".unavailable";
+    }
+
+    /** {@code <exchange>.unavailable.<nodeId>}: the node's sentinel queue, which rejects every message. */
+    static String sentinelQueueName(String exchange, String nodeId) {
+        return unavailableExchangeName(exchange) + "." + nodeId;
+    }
+
     /**
      * {@code <exchange>.group.<group>:<pattern>}; a name over 255 bytes keeps its first bytes and ends
      * in {@code ~} and 16 hex digits of its SHA-256. ':' cannot occur in a group name, so distinct
      * (group, pattern) pairs never share a queue.
      */
     static String groupQueueName(String exchange, String group, String pattern) {
-        String name = exchange + ".group." + group + ":" + pattern;
+        return bounded(exchange + ".group." + group + ":" + pattern);
+    }
+
+    /**
+     * {@code <exchange>.guard.<group>:<pattern>}, shortened like {@link #groupQueueName}: the fanout
+     * exchange between the topic exchange and a durable classic group queue (see {@link GroupQueue}).
+     */
+    static String guardExchangeName(String exchange, String group, String pattern) {
+        return bounded(exchange + ".guard." + group + ":" + pattern);
+    }
+
+    private static String bounded(String name) {
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
         if (utf8.length <= MAX_NAME_BYTES) {
             return name;
@@ -113,6 +141,11 @@ final class StaticTopology implements TopologyRecoveryFilter {
                 "an exchange of that name exists with another type or durability; choose another name with the 'exchange'"
                         + " property, or delete the exchange if nothing else uses it");
         declareNodeQueues(admin);
+    }
+
+    /** Consumes (never receiving anything) from the sentinel queue, so that it goes with this node's connection. */
+    void holdSentinel(Channel ch, String tag) throws IOException {
+        ch.basicConsume(sentinelQueue, true, tag, new com.rabbitmq.client.DefaultConsumer(ch));
     }
 
     /** Binds the node queue for {@code pattern}; the first subscription of a pattern binds, later ones count. */
@@ -157,7 +190,8 @@ final class StaticTopology implements TopologyRecoveryFilter {
             known.members++;
             return name;
         }
-        GroupQueue g = new GroupQueue(name, routingKey(pattern), durable);
+        GroupQueue g = new GroupQueue(name, durable && queueType == ConnectionSettings.QueueType.CLASSIC
+                ? guardExchangeName(exchange, group, pattern) : null, routingKey(pattern), durable);
         // the probe takes the channel error of a queue declared with other arguments, leaving the admin channel alive
         Channel probe = connection.createChannel();
         try {
@@ -175,7 +209,7 @@ final class StaticTopology implements TopologyRecoveryFilter {
             closeQuietly(probe);
         }
         g.declare(admin());
-        admin().queueBind(name, exchange, g.key);
+        g.bind(admin());
         groups.put(name, g);
         return name;
     }
@@ -217,7 +251,7 @@ final class StaticTopology implements TopologyRecoveryFilter {
             return false;
         }
         g.declare(ch);
-        ch.queueBind(name, exchange, g.key);
+        g.bind(ch);
         return true;
     }
 
@@ -235,34 +269,70 @@ final class StaticTopology implements TopologyRecoveryFilter {
 
     @Override
     public boolean filterExchange(RecordedExchange recorded) {
-        return recorded.getName().equals(exchange);
+        String x = recorded.getName();
+        return x.equals(exchange) || x.equals(unavailableExchange) || guardInUse(x);
+    }
+
+    private boolean guardInUse(String x) {
+        for (GroupQueue g : groups.values()) {
+            if (x.equals(g.guard)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     public boolean filterQueue(RecordedQueue recorded) {
         String q = recorded.getName();
-        return q.equals(nodeQueue) || q.equals(replyQueue) || groups.containsKey(q);
+        return q.equals(nodeQueue) || q.equals(replyQueue) || q.equals(sentinelQueue) || groups.containsKey(q);
     }
 
     @Override
     public boolean filterBinding(RecordedBinding recorded) {
-        if (!recorded.getSource().equals(exchange)) {
-            return false;
-        }
+        String source = recorded.getSource();
         String dest = recorded.getDestination();
+        if (source.equals(unavailableExchange)) {
+            return dest.equals(sentinelQueue);
+        }
+        if (!source.equals(exchange)) {
+            // guard -> its group queue
+            GroupQueue g = groups.get(dest);
+            return g != null && source.equals(g.guard);
+        }
         if (dest.equals(nodeQueue)) {
             return nodeBindings.containsKey(recorded.getRoutingKey());
         }
         GroupQueue g = groups.get(dest);
-        return g != null && g.key.equals(recorded.getRoutingKey());
+        if (g != null) {
+            return g.key.equals(recorded.getRoutingKey());
+        }
+        // topic exchange -> a guard
+        for (GroupQueue q : groups.values()) {
+            if (dest.equals(q.guard)) {
+                return q.key.equals(recorded.getRoutingKey());
+            }
+        }
+        return false;
     }
 
     private void declareNodeQueues(Channel ch) throws IOException {
+        String node = nodeQueue.substring(exchange.length() + ".node.".length());
+        String fix = "a queue of that name exists with other arguments; another process may use node id '" + node
+                + "' with another version, or delete the queue";
         for (String q : new String[] {nodeQueue, replyQueue}) {
-            declare(ch, "queue '" + q + "' (auto-delete)", c -> c.queueDeclare(q, false, false, true, null),
-                    "a queue of that name exists with other arguments; another process may use node id '"
-                            + q.substring(q.lastIndexOf('.') + 1) + "' with another version, or delete the queue");
+            declare(ch, "queue '" + q + "' (auto-delete)", c -> c.queueDeclare(q, false, false, true, null), fix);
         }
+        declare(ch, "exchange '" + unavailableExchange + "' (durable fanout exchange)",
+                c -> c.exchangeDeclare(unavailableExchange, BuiltinExchangeType.FANOUT, true),
+                "an exchange of that name exists with another type or durability; delete it if nothing else uses it, or"
+                        + " choose another name with the 'exchange' property");
+        // on the node of this connection (client-local): it lives as long as the connection does, and rejects everything
+        declare(ch, "queue '" + sentinelQueue + "' (auto-delete, x-max-length 0, reject-publish)",
+                c -> c.queueDeclare(sentinelQueue, false, false, true, Map.of("x-max-length", 0, "x-overflow", "reject-publish",
+                        "x-queue-master-locator", "client-local")),
+                fix);
+        ch.queueBind(sentinelQueue, unavailableExchange, "");
     }
 
     // the admin channel, reopened after a channel error with everything in use declared again on it
@@ -284,10 +354,23 @@ final class StaticTopology implements TopologyRecoveryFilter {
         }
         for (GroupQueue g : groups.values()) {
             g.declare(ch);
-            ch.queueBind(g.name, exchange, g.key);
+            g.bind(ch);
         }
         admin = ch;
         return ch;
+    }
+
+    /**
+     * After a connection recovery: if a declaration refused during it (a group queue whose node is
+     * down) closed the admin channel, reopen it, which declares this node's queues, the sentinel's
+     * binding among them, and the groups in use again.
+     */
+    synchronized void afterRecovery() {
+        try {
+            admin();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Declaring the topology again after a recovery: {}", AmqpErrors.text(e));
+        }
     }
 
     void close() {
@@ -337,16 +420,38 @@ final class StaticTopology implements TopologyRecoveryFilter {
         void run(Channel ch) throws IOException;
     }
 
+    /**
+     * A group queue in use here. A durable classic queue lives on its home node alone, and while that
+     * node is down RabbitMQ drops what the topic exchange routes to it and still confirms the publish
+     * (the queue leaves the routing tables of the other nodes). So it is bound twice: straight to the
+     * topic exchange, and through its guard, a durable fanout exchange bound to it alone whose
+     * alternate exchange is {@code <exchange>.unavailable}. While the queue is gone the guard routes
+     * to nothing, its alternate exchange hands the message to the nodes' sentinel queues, which
+     * reject it, and the channel nacks the publish: it fails, whatever else it reached. RabbitMQ
+     * delivers a message once to a queue it reaches by two routes; the durable bindings return
+     * with the queue when its node does.
+     */
     private final class GroupQueue {
         final String name;
+        final String guard;
         final String key;
         final boolean durable;
         int members = 1;
 
-        GroupQueue(String name, String key, boolean durable) {
+        GroupQueue(String name, String guard, String key, boolean durable) {
             this.name = name;
+            this.guard = guard;
             this.key = key;
             this.durable = durable;
+        }
+
+        void bind(Channel ch) throws IOException {
+            ch.queueBind(name, exchange, key);
+            if (guard != null) {
+                ch.exchangeDeclare(guard, BuiltinExchangeType.FANOUT, true, false, Map.of(ALTERNATE_EXCHANGE, unavailableExchange));
+                ch.queueBind(name, guard, "");
+                ch.exchangeBind(guard, exchange, key);
+            }
         }
 
         void declare(Channel ch) throws IOException {

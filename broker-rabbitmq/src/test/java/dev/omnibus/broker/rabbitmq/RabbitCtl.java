@@ -29,6 +29,12 @@ final class RabbitCtl {
                 .map(s -> s.substring(0, s.lastIndexOf("true")).trim()).collect(Collectors.toList());
     }
 
+    /** Names of every exchange of the default vhost. */
+    static List<String> exchanges() {
+        return run("list_exchanges", "name", "-q", "--no-table-headers").stream()
+                .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toList());
+    }
+
     /** The type (classic, quorum, stream) of queue {@code name}. */
     static String queueType(String name) {
         for (String line : run("list_queues", "name", "type", "-q", "--no-table-headers")) {

@@ -30,7 +30,9 @@ class StaticQueuesTest {
     @AfterEach
     void tearDown() throws Exception {
         brokers.forEach(Broker::disconnect);
-        RabbitCtl.delete(RabbitCtl.queuesStartingWith(exchange + "."), List.of(exchange));
+        List<String> exchanges = new ArrayList<>(List.of(exchange, exchange + ".unavailable"));
+        RabbitCtl.exchanges().stream().filter(x -> x.startsWith(exchange + ".guard.")).forEach(exchanges::add);
+        RabbitCtl.delete(RabbitCtl.queuesStartingWith(exchange + "."), exchanges);
     }
 
     @Test
@@ -41,7 +43,8 @@ class StaticQueuesTest {
         server.subscribe("rpc.echo", e -> e.reply(Message.of(e.message().body())), SubscribeOptions.builder().concurrency(4).build());
         List<String> before = RabbitCtl.queuesStartingWith(exchange + ".");
         assertThat(before).containsExactly(exchange + ".node.client", exchange + ".node.server",
-                exchange + ".reply.client", exchange + ".reply.server");
+                exchange + ".reply.client", exchange + ".reply.server", exchange + ".unavailable.client",
+                exchange + ".unavailable.server");
         for (int batch = 0; batch < 10; batch++) {
             List<CompletableFuture<Message>> replies = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -63,7 +66,8 @@ class StaticQueuesTest {
         // the group's one queue exists from its first member on
         b.subscribe("cycle.g", e -> { }, SubscribeOptions.builder().queue("workers").build()).unsubscribe();
         List<String> before = RabbitCtl.queuesStartingWith(exchange + ".");
-        assertThat(before).containsExactly(exchange + ".group.workers:cycle.g", exchange + ".node.cycler", exchange + ".reply.cycler");
+        assertThat(before).containsExactly(exchange + ".group.workers:cycle.g", exchange + ".node.cycler", exchange + ".reply.cycler",
+                exchange + ".unavailable.cycler");
         for (int i = 0; i < 100; i++) {
             Subscription broadcast = b.subscribe("cycle.b" + i + ".>", e -> { });
             Subscription grouped = b.subscribe("cycle.g", e -> { }, SubscribeOptions.builder().queue("workers").build());
@@ -81,7 +85,8 @@ class StaticQueuesTest {
         b.subscribe("life.x", e -> { }, SubscribeOptions.builder().queue("transient").build());
         b.subscribe("life.x", e -> { }, SubscribeOptions.builder().queue("kept").durable(true).build());
         assertThat(RabbitCtl.queuesStartingWith(exchange + ".")).containsExactly(exchange + ".group.kept:life.x",
-                exchange + ".group.transient:life.x", exchange + ".node.short", exchange + ".reply.short");
+                exchange + ".group.transient:life.x", exchange + ".node.short", exchange + ".reply.short",
+                exchange + ".unavailable.short");
         b.disconnect();
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
                 .until(() -> RabbitCtl.queuesStartingWith(exchange + "."), qs -> qs.equals(List.of(exchange + ".group.kept:life.x")));
