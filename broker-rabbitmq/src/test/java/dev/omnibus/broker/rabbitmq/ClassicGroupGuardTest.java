@@ -80,6 +80,26 @@ class ClassicGroupGuardTest {
     }
 
     @Test
+    @DisplayName("after a connection recovery the node's own sentinel queue still nacks: one broker, alone on the server")
+    void sentinelComesBackWithTheConnection() throws Exception {
+        Broker b = connect("alone", "classic");
+        Inbox group = new Inbox();
+        String topic = "guarded.recovered";
+        b.subscribe(topic, group, SubscribeOptions.builder().queue("solo").durable(true).build());
+        RabbitCtl.closeConnectionOf(b.options().nodeId());
+        // waits for the recovery, then goes through
+        Message during = Message.of("during");
+        b.publish(topic, during);
+        await().atMost(Duration.ofSeconds(20)).until(() -> group.ids().contains(during.id()));
+        assertThat(RabbitCtl.queues()).contains(StaticTopology.sentinelQueueName(exchange, "alone"));
+
+        RabbitCtl.delete(List.of(StaticTopology.groupQueueName(exchange, "solo", topic)), List.of());
+        // the only sentinel is this broker's own, declared and bound again by the recovery
+        assertThatThrownBy(() -> b.publish(topic, Message.of("while the queue is gone")))
+                .isInstanceOf(PublishException.class).hasMessageContaining("basic.nack");
+    }
+
+    @Test
     @DisplayName("quorum durable groups and non-durable groups get no guard")
     void noGuardForQuorumOrNonDurable() {
         Broker b = connect("plain", "quorum");
