@@ -90,12 +90,28 @@ public final class Message {
      */
     public static Message wrap(Map<String, String> headers, byte[] body) {
         Objects.requireNonNull(body, "body");
-        Builder b = new Builder();
-        if (headers != null) {
-            b.headers(headers);
+        if (headers == null || headers.isEmpty()) {
+            return new Message(newId(), body);
         }
-        b.body = body;
-        return b.build();
+        if (headers.size() == 1) {
+            // what most messages carry: only their id, which needs no map of its own
+            String id = headers.get(Headers.ID);
+            if (id != null && !id.isEmpty()) {
+                Builder.validateHeader(Headers.ID, id);
+                return new Message(id, body);
+            }
+        }
+        // validated and copied once (the builder would copy twice)
+        Map<String, String> copy = new LinkedHashMap<>((headers.size() + 2) * 4 / 3 + 1);
+        headers.forEach((name, value) -> {
+            Builder.validateHeader(name, value);
+            copy.put(name, value);
+        });
+        String id = copy.get(Headers.ID);
+        if (id == null || id.isEmpty()) {
+            copy.put(Headers.ID, newId());
+        }
+        return new Message(Collections.unmodifiableMap(copy), body);
     }
 
     public static Builder builder() {

@@ -132,6 +132,10 @@ public final class Topics {
                 }
                 continue;
             }
+            if (c > ' ' && c < 0x7f && c != '*' && c != '>') {
+                bytes++; // printable ASCII other than a wildcard, nearly every character of a topic: nothing more to check
+                continue;
+            }
             if (c <= ' ' || c == 0x7f || Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)) {
                 throw new IllegalArgumentException(what + " '" + printable(s) + "' has whitespace or a control character at index "
                         + i + "; topics are dot-separated tokens without spaces");

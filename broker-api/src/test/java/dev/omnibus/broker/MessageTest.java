@@ -186,4 +186,29 @@ class MessageTest {
         assertThat(ok.header("x-note")).isEqualTo("a\tb ü €");
         assertThat(ok.header("empty")).isEmpty();
     }
+
+    @Test
+    @DisplayName("wrap keeps an id-only message's id, the order of other headers, and replaces an empty id")
+    void wrapShapes() {
+        byte[] body = {1};
+        Message idOnly = Message.wrap(Map.of(Headers.ID, "abc"), body);
+        assertThat(idOnly.id()).isEqualTo("abc");
+        assertThat(idOnly.headers()).containsExactly(Map.entry(Headers.ID, "abc"));
+        assertThat(idOnly.body()).isSameAs(body);
+        assertThat(Message.wrap(Map.of(), body).id()).hasSize(32);
+        assertThat(Message.wrap(Map.of(Headers.ID, ""), body).id()).hasSize(32);
+        assertThatThrownBy(() -> Message.wrap(Map.of(Headers.ID, "a\nb"), body)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("control character");
+
+        Map<String, String> ordered = new LinkedHashMap<>();
+        ordered.put("b", "2");
+        ordered.put(Headers.ID, "");
+        ordered.put("a", "1");
+        Message m = Message.wrap(ordered, body);
+        assertThat(m.headers().keySet()).containsExactly("b", Headers.ID, "a");
+        assertThat(m.id()).hasSize(32);
+        ordered.put("c", "3");
+        assertThat(m.headers()).doesNotContainKey("c"); // a copy, not a view
+        assertThatThrownBy(() -> m.headers().put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+    }
 }

@@ -19,8 +19,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code omnibus bench}: every backend beside its references, in one JVM run. Prints the table,
- * writes {@code results.json} and {@code ratios.png} to the output directory.
+ * {@code omnibus bench}: every backend beside its references, in one JVM run, round by round.
+ * Prints the table, writes {@code results.json}, {@code results.csv}, {@code table.md} and
+ * {@code ratios.png} to the output directory.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure each backend beside its raw client / reference in one run.")
@@ -56,12 +57,20 @@ public final class BenchMain implements Callable<Integer> {
             description = "Run the JMH micro-benchmarks matching REGEX (all by default) with the GC profiler, instead of the scenarios")
     String jmh;
 
+    @Option(names = "--table-from", paramLabel = "RESULTS_JSON",
+            description = "Print the Markdown table (README) of a results.json an earlier run wrote, instead of measuring")
+    Path tableFrom;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
+        if (tableFrom != null) {
+            System.out.print(Report.markdownTable(Report.readJson(tableFrom)));
+            return 0;
+        }
         if (jmh != null) {
             ChainedOptionsBuilder o = new OptionsBuilder().include(jmh).addProfiler(GCProfiler.class);
             if (quick) {
@@ -88,8 +97,10 @@ public final class BenchMain implements Callable<Integer> {
             run.put("kafka", kafkaUrl == null || kafkaUrl.isBlank() ? "KRaft broker in a child JVM (LocalKafkaServer)" : "--kafka-url / OMNIBUS_KAFKA_URL");
         }
         Report.writeJson(results, run, out.resolve("results.json"));
+        Report.writeCsv(results, out.resolve("results.csv"));
+        Report.writeMarkdown(results, out.resolve("table.md"));
         Report.writeChart(results, out.resolve("ratios.png"));
-        System.out.println("\nwrote " + out.resolve("results.json") + " and " + out.resolve("ratios.png"));
+        System.out.println("\nwrote results.json, results.csv, table.md and ratios.png to " + out);
         return 0;
     }
 

@@ -2,7 +2,6 @@ package dev.omnibus.bench;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
@@ -10,8 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a scenario: every implementation set up side by side, warm-up rounds, then measured
- * rounds interleaved across implementations (so drift on a shared machine hits all alike).
+ * Runs a scenario: every implementation set up side by side in this JVM, warm-up rounds (discarded),
+ * then measured rounds in which every implementation runs once, back to back, in alternating order
+ * (A B C, then C B A, ...), so that drift on a shared machine hits all alike and each round yields
+ * one Omnibus / reference ratio per reference (see {@link Comparison}).
  */
 public final class Harness {
     private static final Logger LOG = LoggerFactory.getLogger(Harness.class);
@@ -36,10 +37,14 @@ public final class Harness {
                 workloads.add(w);
                 w.setUp(bodySize);
             }
-            double[][] rates = new double[workloads.size()][rounds];
-            Histogram[] latencies = new Histogram[workloads.size()];
+            int n = workloads.size();
+            double[][] rates = new double[n][rounds];
+            double[][] p99s = new double[n][rounds];
+            Histogram[] latencies = new Histogram[n];
             for (int r = 0; r < warmups + rounds; r++) {
-                for (int i = 0; i < workloads.size(); i++) {
+                for (int k = 0; k < n; k++) {
+                    // A, B, C in one round, C, B, A in the next: no implementation always runs first or last
+                    int i = r % 2 == 0 ? k : n - 1 - k;
                     Workload w = workloads.get(i);
                     Probe probe = new Probe((long) count * w.fanout());
                     long start = System.nanoTime();
@@ -48,22 +53,21 @@ public final class Harness {
                     double seconds = (System.nanoTime() - start) / 1e9;
                     if (r >= warmups) {
                         rates[i][r - warmups] = count / seconds;
+                        p99s[i][r - warmups] = probe.latency().getValueAtPercentile(99) / 1000.0;
                         if (latencies[i] == null) {
                             latencies[i] = probe.latency().copy();
                         } else {
                             latencies[i].add(probe.latency());
                         }
                     }
-                    LOG.debug("{} {} B {} round {}: {} msg/s", scenario, bodySize, w.name(), r, (long) (count / seconds));
+                    LOG.debug("{} {} B {} round {}{}: {} msg/s", scenario, bodySize, w.name(), r, r < warmups ? " (warm-up)" : "",
+                            (long) (count / seconds));
                 }
             }
-            for (int i = 0; i < workloads.size(); i++) {
-                double[] sorted = rates[i].clone();
-                Arrays.sort(sorted);
+            for (int i = 0; i < n; i++) {
                 Histogram h = latencies[i];
-                results.add(new Result(scenario, bodySize, workloads.get(i).name(), workloads.get(i).isOmnibus(),
-                        sorted[sorted.length / 2], sorted[0], sorted[sorted.length - 1],
-                        h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, rounds, count));
+                results.add(Result.of(scenario, bodySize, workloads.get(i).name(), workloads.get(i).isOmnibus(), rates[i], p99s[i],
+                        h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, count));
             }
         } finally {
             for (Workload w : workloads) {

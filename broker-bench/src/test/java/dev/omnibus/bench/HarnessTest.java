@@ -34,16 +34,30 @@ class HarnessTest {
             assertThat(r.p99Micros()).isGreaterThanOrEqualTo(r.p50Micros());
         }
         assertThat(Report.ratio(results.get(0), results)).isNaN();
-        assertThat(Report.ratio(results.get(1), results))
-                .isEqualTo(results.get(0).medianRate() / results.get(1).medianRate());
+        for (Result r : results) {
+            assertThat(r.roundRates()).hasSize(3).doesNotContain(0.0);
+            assertThat(r.roundP99Micros()).hasSize(3);
+        }
+        // the ratio is taken round by round: the median of Omnibus / reference over the same rounds
+        double[] perRound = new double[3];
+        for (int i = 0; i < 3; i++) {
+            perRound[i] = results.get(0).roundRates()[i] / results.get(1).roundRates()[i];
+        }
+        assertThat(Report.ratio(results.get(1), results)).isEqualTo(Stats.median(perRound));
 
         ByteArrayOutputStream table = new ByteArrayOutputStream();
         Report.printTable(results, new PrintStream(table, true, StandardCharsets.UTF_8));
         assertThat(table.toString(StandardCharsets.UTF_8)).contains("omnibus/this").contains("LMAX Disruptor");
         Report.writeJson(results, Map.of("command", "test"), dir.resolve("results.json"));
+        Report.writeCsv(results, dir.resolve("results.csv"));
         Report.writeChart(results, dir.resolve("ratios.png"));
-        assertThat(Files.readString(dir.resolve("results.json"))).contains("\"omnibusOverThis\"");
+        assertThat(Files.readString(dir.resolve("results.json"))).contains("\"omnibusOverThis\"").contains("\"roundRatios\"");
+        assertThat(Files.readAllLines(dir.resolve("results.csv"))).hasSize(4);
         assertThat(Files.size(dir.resolve("ratios.png"))).isPositive();
+
+        // the README table regenerated from the JSON is the one of the run itself
+        List<Result> read = Report.readJson(dir.resolve("results.json"));
+        assertThat(Report.markdownTable(read)).isEqualTo(Report.markdownTable(results)).contains("memory 1→4 broadcast");
     }
 
     @Test
@@ -58,7 +72,7 @@ class HarnessTest {
                                 SubscribeOptions.defaults(), 0, "other").asBaseline()));
         assertThat(results).extracting(Result::omnibus).containsExactly(true, false);
         assertThat(Report.ratio(results.get(1), results))
-                .isEqualTo(results.get(0).medianRate() / results.get(1).medianRate());
+                .isEqualTo(results.get(0).medianRate() / results.get(1).medianRate()); // one round: its ratio
 
         ByteArrayOutputStream table = new ByteArrayOutputStream();
         Report.printTable(results, new PrintStream(table, true, StandardCharsets.UTF_8));
@@ -67,7 +81,7 @@ class HarnessTest {
         int ratioColumn = lines.get(0).indexOf("omnibus/this");
         assertThat(lines.get(2).length()).isGreaterThan(ratioColumn);
         assertThat(lines.get(2).charAt(ratioColumn - 1)).isEqualTo(' ');
-        assertThat(lines.get(2).substring(ratioColumn)).matches("\\d+\\.\\d\\d");
+        assertThat(lines.get(2).substring(ratioColumn)).matches("\\d+\\.\\d\\d \\[\\d+\\.\\d\\d-\\d+\\.\\d\\d\\] .*");
     }
 
     @Test

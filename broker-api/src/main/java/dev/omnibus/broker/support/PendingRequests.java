@@ -21,42 +21,74 @@ public final class PendingRequests {
     private static final Logger LOG = LoggerFactory.getLogger(PendingRequests.class);
 
     private final ScheduledExecutorService timer;
-    private final Map<String, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
     /** @param timer runs the timeouts; owned by the caller */
     public PendingRequests(ScheduledExecutorService timer) {
         this.timer = timer;
     }
 
-    /** Registers a request; the returned future completes with its reply or fails after {@code timeout}. */
-    public CompletableFuture<Message> register(String correlationId, String topic, Duration timeout) {
-        CompletableFuture<Message> f = new CompletableFuture<>();
-        pending.put(correlationId, f);
-        ScheduledFuture<?> t = timer.schedule(() -> {
-            if (pending.remove(correlationId, f)) {
-                f.completeExceptionally(new RequestException("no reply to request on topic '" + topic + "' within "
+    /**
+     * One request: the future its caller holds, and its own timeout task (one object per request,
+     * no completion callback). A request completed by the caller (cancelled, say) is forgotten when
+     * its timeout passes.
+     */
+    private final class Pending extends CompletableFuture<Message> implements Runnable {
+        private final String correlationId;
+        private final String topic;
+        private final Duration timeout;
+        private volatile ScheduledFuture<?> timer;
+
+        Pending(String correlationId, String topic, Duration timeout) {
+            this.correlationId = correlationId;
+            this.topic = topic;
+            this.timeout = timeout;
+        }
+
+        @Override
+        public void run() {
+            if (pending.remove(correlationId, this)) {
+                completeExceptionally(new RequestException("no reply to request on topic '" + topic + "' within "
                         + timeout + "; check that a subscriber answers it with event.reply(...)", false));
             }
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        f.whenComplete((m, e) -> t.cancel(false));
-        return f;
+        }
+
+        void cancelTimeout() {
+            ScheduledFuture<?> t = timer;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+    }
+
+    /** Registers a request; the returned future completes with its reply or fails after {@code timeout}. */
+    public CompletableFuture<Message> register(String correlationId, String topic, Duration timeout) {
+        Pending p = new Pending(correlationId, topic, timeout);
+        pending.put(correlationId, p);
+        p.timer = timer.schedule(p, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (p.isDone()) {
+            p.cancelTimeout(); // the reply (or a failure) came before the timeout was armed
+        }
+        return p;
     }
 
     /** Completes the request {@code correlationId}; false if it is unknown or already timed out. */
     public boolean complete(String correlationId, Message reply) {
-        CompletableFuture<Message> f = correlationId == null ? null : pending.remove(correlationId);
-        if (f == null) {
+        Pending p = correlationId == null ? null : pending.remove(correlationId);
+        if (p == null) {
             LOG.debug("Dropping reply {} for unknown or expired correlation id {}", reply.id(), correlationId);
             return false;
         }
-        return f.complete(reply);
+        p.cancelTimeout();
+        return p.complete(reply);
     }
 
     /** Fails {@code correlationId} at once, e.g. when the backend knows nobody will answer. */
     public void fail(String correlationId, RuntimeException cause) {
-        CompletableFuture<Message> f = pending.remove(correlationId);
-        if (f != null) {
-            f.completeExceptionally(cause);
+        Pending p = pending.remove(correlationId);
+        if (p != null) {
+            p.cancelTimeout();
+            p.completeExceptionally(cause);
         }
     }
 

@@ -96,4 +96,24 @@ class PendingRequestsTest {
         assertThat(pending.size()).isZero();
         assertThat(timer.getQueue()).isEmpty();
     }
+
+    @Test
+    @DisplayName("a request its caller cancels is forgotten when its timeout passes, and a late reply is dropped")
+    void cancelledByCaller() {
+        CompletableFuture<Message> f = pending.register("c9", "prices.quote", Duration.ofMillis(100));
+        assertThat(f.cancel(false)).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> pending.size() == 0);
+        assertThat(pending.complete("c9", Message.of("late"))).isFalse();
+        assertThat(f.isCancelled()).isTrue();
+    }
+
+    @Test
+    @DisplayName("what the caller chains on a request is a plain future completed with the reply")
+    void chained() throws Exception {
+        CompletableFuture<Message> f = pending.register("c10", "prices.quote", Duration.ofSeconds(30));
+        CompletableFuture<String> body = f.thenApply(Message::bodyAsString);
+        pending.complete("c10", Message.of("42"));
+        assertThat(body.get(1, TimeUnit.SECONDS)).isEqualTo("42");
+        assertThat(timer.getQueue()).isEmpty();
+    }
 }

@@ -31,15 +31,39 @@ final class NatsWire {
     private NatsWire() {
     }
 
+    /**
+     * Per thread, the mutable headers a message's are gathered in before the read-only copy that
+     * travels: jnats copies mutable headers into a read-only set on every publish anyway, so
+     * handing it a read-only set made from this scratch saves building (and dropping) a second
+     * set of maps per message.
+     */
+    private static final ThreadLocal<io.nats.client.impl.Headers> SCRATCH = ThreadLocal.withInitial(io.nats.client.impl.Headers::new);
+
     static NatsMessage toNats(String subject, Message message) {
-        io.nats.client.impl.Headers h = new io.nats.client.impl.Headers();
-        for (Map.Entry<String, String> e : message.headers().entrySet()) {
-            if (e.getKey().equals(Headers.REPLY_TO)) {
-                continue; // NATS carries the reply subject natively
+        return NatsMessage.builder().subject(subject).headers(headers(message, null, null)).data(message.body()).build();
+    }
+
+    /**
+     * The NATS headers of {@code message} (all but reply-to, which NATS carries natively), plus
+     * {@code extraName} when not null and not already there, read-only as jnats sends them.
+     */
+    private static io.nats.client.impl.Headers headers(Message message, String extraName, String extraValue) {
+        io.nats.client.impl.Headers h = SCRATCH.get();
+        h.clear();
+        try {
+            for (Map.Entry<String, String> e : message.headers().entrySet()) {
+                if (e.getKey().equals(Headers.REPLY_TO)) {
+                    continue; // NATS carries the reply subject natively
+                }
+                h.put(encode(e.getKey(), true), encode(e.getValue(), false));
             }
-            h.put(encode(e.getKey(), true), encode(e.getValue(), false));
+            if (extraName != null && !h.containsKey(extraName)) {
+                h.put(extraName, extraValue);
+            }
+            return new io.nats.client.impl.Headers(h, true, null);
+        } finally {
+            h.clear();
         }
-        return NatsMessage.builder().subject(subject).headers(h).data(message.body()).build();
     }
 
     /**
@@ -50,11 +74,8 @@ final class NatsWire {
      * keeps its id) is two messages.
      */
     static NatsMessage toJetStream(String subject, Message message) {
-        NatsMessage m = toNats(subject, message);
-        if (!m.getHeaders().containsKey(MSG_ID)) {
-            m.getHeaders().put(MSG_ID, message.id() + "@" + subject);
-        }
-        return m;
+        return NatsMessage.builder().subject(subject).headers(headers(message, MSG_ID, message.id() + "@" + subject))
+                .data(message.body()).build();
     }
 
     /** Size the server counts against max_payload: headers plus body. */
@@ -65,8 +86,20 @@ final class NatsWire {
 
     /** The Omnibus message of {@code msg}; {@code replyTo}, when not null, becomes the reply-to header. */
     static Message fromNats(io.nats.client.Message msg, String replyTo) {
-        Map<String, String> headers = new LinkedHashMap<>();
         io.nats.client.impl.Headers h = msg.getHeaders();
+        byte[] body = msg.getData() == null ? new byte[0] : msg.getData();
+        if (replyTo == null && h != null && h.size() == 1) {
+            // the common case, a message whose only header is its id: no map to build
+            String id = h.getFirst(Headers.ID);
+            if (id != null && h.get(Headers.ID).size() == 1 && !id.startsWith(ENCODED_PREFIX)) {
+                try {
+                    return Message.wrap(Map.of(Headers.ID, id), body);
+                } catch (IllegalArgumentException e) {
+                    // not an id Omnibus allows: the general path below keeps what is valid
+                }
+            }
+        }
+        Map<String, String> headers = new LinkedHashMap<>(h == null ? 2 : (h.size() + 2) * 4 / 3 + 1);
         if (h != null && !h.isEmpty()) {
             for (Map.Entry<String, List<String>> e : h.entrySet()) {
                 List<String> values = e.getValue();
@@ -81,7 +114,6 @@ final class NatsWire {
         if (replyTo != null) {
             headers.put(Headers.REPLY_TO, replyTo);
         }
-        byte[] body = msg.getData() == null ? new byte[0] : msg.getData();
         try {
             return Message.wrap(headers, body);
         } catch (IllegalArgumentException e) {
