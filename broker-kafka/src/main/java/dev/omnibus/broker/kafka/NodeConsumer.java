@@ -41,6 +41,7 @@ final class NodeConsumer implements Runnable {
     private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final List<KafkaSubscription> subs = new ArrayList<>();
     private final Set<TopicPartition> assigned = new HashSet<>();
+    private final Room room = new Room();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean refreshSoon;
@@ -83,6 +84,11 @@ final class NodeConsumer implements Runnable {
         });
     }
 
+    /** A handler settled a broadcast delivery: a paused consumer may fetch again. */
+    void settled() {
+        room.signal();
+    }
+
     /** This node created {@code topic}: pattern subscriptions look for it at once. */
     void topicCreated(String topic) {
         refreshSoon = true;
@@ -106,6 +112,7 @@ final class NodeConsumer implements Runnable {
         if (polling) {
             consumer.wakeup();
         }
+        room.signal();
         return done;
     }
 
@@ -222,9 +229,13 @@ final class NodeConsumer implements Runnable {
                 ConsumerRecords<byte[], byte[]> records;
                 polling = true;
                 try {
-                    records = commands.isEmpty() ? consumer.poll(Duration.ofMillis(100)) : ConsumerRecords.empty();
+                    // paused: a poll only serves the client, then the thread waits for room (or a command)
+                    records = commands.isEmpty() ? consumer.poll(full ? Duration.ZERO : Duration.ofMillis(100)) : ConsumerRecords.empty();
                 } finally {
                     polling = false;
+                }
+                if (full && records.isEmpty()) {
+                    room.await(() -> !running || !commands.isEmpty() || subs.stream().noneMatch(KafkaSubscription::saturated), 100);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : inTimestampOrder(records)) {
                     dispatch(r);
@@ -302,6 +313,7 @@ final class NodeConsumer implements Runnable {
     void close(Duration timeout) {
         running = false;
         consumer.wakeup();
+        room.signal();
         try {
             thread.join(Math.max(1, timeout.toMillis()) + 2000);
         } catch (InterruptedException e) {
