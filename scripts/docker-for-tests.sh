@@ -13,7 +13,11 @@
 #      binary (no pull), and checks a container of it answers on a published port;
 #   4. builds omnibus/rabbitmq-local:<rabbitmq version> from a debootstrapped Debian
 #      root filesystem (cached between runs), and checks it starts;
-#   5. prints the environment for Testcontainers as the LAST lines on stdout, one
+#   5. builds omnibus/kafka-local:<kafka version> (a KRaft broker+controller) from the
+#      host's JDK (a jlink'ed runtime plus the shared libraries it links, as for NATS)
+#      and the Kafka jars of the root pom's kafka.version, resolved by Maven from ~/.m2
+#      or Maven Central; no registry, no Debian packages; checks a container answers;
+#   6. prints the environment for Testcontainers as the LAST lines on stdout, one
 #      `export NAME=value` per line. Everything else goes to stderr.
 #
 # Idempotent: a second run reuses the engine, the images and the cached root
@@ -30,13 +34,18 @@
 #   OMNIBUS_DOCKER_START_TIMEOUT  seconds to wait for dockerd to answer (default 60)
 #   OMNIBUS_RABBITMQ_START_TIMEOUT  seconds to wait for RabbitMQ's startup line in
 #                                 the image check (default 120)
-#   OMNIBUS_DOCKER_VERIFY=all     also re-check an existing RabbitMQ image (the NATS
-#                                 image is checked on every run; it is cheap)
+#   OMNIBUS_DOCKER_VERIFY=all     also re-check existing RabbitMQ and Kafka images (the
+#                                 NATS image is checked on every run; it is cheap)
 #   OMNIBUS_DEBIAN_SUITE          suite to debootstrap (default bookworm)
 #   OMNIBUS_DEBIAN_MIRROR         mirror to debootstrap from (default: the one apt's
 #                                 sources on this machine name for that suite)
 #   OMNIBUS_NATS_SERVER           nats-server binary to package (default
 #                                 /usr/sbin/nats-server)
+#   OMNIBUS_KAFKA_JDK             JDK (17 or later) whose runtime the Kafka image gets
+#                                 (default: the one of `java` on PATH); jlink'ed when it
+#                                 has jmods, else copied without its development parts
+#   OMNIBUS_KAFKA_START_TIMEOUT   seconds to wait for "Kafka Server started" in the
+#                                 image check (default 90)
 #
 # Findings on this kind of machine (Debian 12 VM, cgroup v1, docker.io 20.10.24):
 #   * `--storage-driver vfs --iptables=false --ip-masq=false` are the flags that
@@ -82,6 +91,9 @@ NATS_BIN=${OMNIBUS_NATS_SERVER:-/usr/sbin/nats-server}
 
 NATS_REPO=omnibus/nats-local
 RABBIT_REPO=omnibus/rabbitmq-local
+KAFKA_REPO=omnibus/kafka-local
+KAFKA_TIMEOUT=${OMNIBUS_KAFKA_START_TIMEOUT:-90}
+REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
 # Label on our throwaway check containers, so a run can clean up after an
 # interrupted one without touching anybody else's containers.
 SMOKE_LABEL=dev.omnibus.docker-for-tests=smoke
@@ -633,11 +645,161 @@ ensure_rabbit_image() {
     RABBIT_IMAGE=$tag
 }
 
+# --- 5. Kafka image ------------------------------------------------------------
+
+KAFKA_SUPPORT="$SUPPORT_DIR/kafka"
+# The JDK modules the broker and its tools use (java.se is every java.* module).
+KAFKA_JAVA_MODULES=java.se,jdk.crypto.ec,jdk.jfr,jdk.management,jdk.naming.dns,jdk.security.auth,jdk.security.jgss,jdk.unsupported,jdk.zipfs
+
+KAFKA_CHANGES=(
+    --change 'ENTRYPOINT ["/usr/local/bin/kafka-local-entrypoint"]'
+    --change 'ENV PATH=/opt/java/bin:/usr/local/bin:/usr/bin:/bin'
+    --change 'WORKDIR /var/lib/kafka'
+    --change 'EXPOSE 9092'
+)
+
+kafka_version() { # the root pom's kafka.version: the tests' client and LocalKafkaServer use it
+    sed -n 's:.*<kafka\.version>\([^<]*\)</kafka\.version>.*:\1:p' "$REPO_DIR/pom.xml" | head -n 1
+}
+
+kafka_jdk() {
+    local java
+    if [[ -n ${OMNIBUS_KAFKA_JDK:-} ]]; then
+        printf '%s\n' "$OMNIBUS_KAFKA_JDK"
+        return
+    fi
+    java=$(command -v java) || die "no java on PATH for the Kafka image (set OMNIBUS_KAFKA_JDK)"
+    java=$(readlink -f "$java")
+    printf '%s\n' "${java%/bin/java}"
+}
+
+# Copies into root $1 the shared libraries that the ELF files $2... link (from the host), except
+# those inside root itself (the runtime's own libjli.so and friends).
+copy_linked_libs() {
+    local root=$1 lib
+    shift
+    while read -r lib; do
+        [[ $lib == "$root"/* || -e $root$lib ]] && continue
+        install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+    done < <(for f in "$@"; do ldd "$f" 2>/dev/null || true; done | grep -o '/[^ ]*' | sort -u)
+}
+
+build_kafka_image() { # tag recipe version jdk
+    local tag=$1 recipe=$2 version=$3 jdk=$4 root f elves=()
+    root=$(mktemp -d "${TMPDIR:-/tmp}/omnibus-kafka-root.XXXXXX")
+    TMP_PATHS+=("$root")
+    chmod 0755 "$root"
+    command -v mvn >/dev/null || die "mvn is needed to resolve the Kafka $version jars for $tag"
+    log "resolving the Kafka $version broker jars with Maven (~/.m2, else Maven Central)"
+    # (-q still ends its output with colour resets; they are dropped.)
+    mvn -B -q -f "$KAFKA_SUPPORT/pom.xml" -Dkafka.version="$version" dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$root/opt/kafka/libs" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2 \
+        || die "Maven could not resolve org.apache.kafka:kafka_2.13:$version and kafka-server (see above)"
+    if [[ -d $jdk/jmods ]]; then
+        "$jdk/bin/jlink" --add-modules "$KAFKA_JAVA_MODULES" --strip-debug --no-header-files --no-man-pages \
+            --output "$root/opt/java" || die "jlink of $jdk failed"
+    else
+        # A JDK without jmods: copy it, symlinks (Debian's point into /etc) resolved.
+        mkdir -p "$root/opt/java"
+        tar -C "$jdk" -h --exclude=./jmods --exclude=./lib/src.zip --exclude=./include --exclude=./man \
+            --exclude=./docs --exclude=./demo -c . | tar -C "$root/opt/java" -x || die "copying $jdk failed"
+    fi
+    # The only other program: a POSIX shell for the entrypoint (builtins only).
+    install -D -m 0755 "$(readlink -f /bin/sh)" "$root/bin/sh"
+    while IFS= read -r -d '' f; do
+        elves+=("$f")
+    done < <(find "$root/opt/java" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0)
+    copy_linked_libs "$root" "${elves[@]}" "$root/bin/sh"
+    install -D -m 0644 "$KAFKA_SUPPORT/server.properties" "$root/opt/kafka/config/server.properties"
+    install -D -m 0644 "$KAFKA_SUPPORT/log4j2.properties" "$root/opt/kafka/config/log4j2.properties"
+    install -D -m 0755 "$KAFKA_SUPPORT/entrypoint.sh" "$root/usr/local/bin/kafka-local-entrypoint"
+    install -d -m 0755 "$root/etc" "$root/root" "$root/var/lib/kafka"
+    install -d -m 1777 "$root/tmp"
+    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+    printf 'root:x:0:\n' >"$root/etc/group"
+    printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$root/etc/nsswitch.conf"
+    log "building $tag from $jdk and the Kafka $version jars ($(du -sh "$root" | cut -f1))"
+    tar -C "$root" --numeric-owner --owner=0 --group=0 -c . |
+        docker import "${KAFKA_CHANGES[@]}" \
+            --change "LABEL org.opencontainers.image.version=$version" \
+            --change "LABEL dev.omnibus.recipe=$recipe" \
+            - "$tag" >/dev/null || die "docker import of $tag failed"
+}
+
+# Does 127.0.0.1:$1 speak Kafka? An ApiVersions v0 request (api key 18, correlation id 1, null
+# client id); the response starts with its length and then the correlation id 00 00 00 01.
+kafka_answers() (
+    local reply
+    exec 4<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf '\x00\x00\x00\x0a\x00\x12\x00\x00\x00\x00\x00\x01\xff\xff' >&4
+    reply=$(timeout 5 head -c 8 <&4 | od -An -tx1 | tr -d ' \n')
+    [[ ${reply:8:8} == 00000001 ]]
+) 2>/dev/null
+
+check_kafka_image() { # image
+    local img=$1 cid port started=0 ok=0 i
+    log "checking $img (waits for 'Kafka Server started', up to ${KAFKA_TIMEOUT}s)"
+    run_check_container -p 127.0.0.1::9092 "$img" || die "cannot run a container of $img"
+    cid=$CHECK_CID
+    for ((i = 0; i < KAFKA_TIMEOUT * 2; i++)); do
+        if docker logs "$cid" 2>&1 | grep -q 'Kafka Server started'; then
+            started=1
+            break
+        fi
+        if [[ $(docker inspect --format '{{.State.Running}}' "$cid" 2>/dev/null) != true ]]; then
+            break
+        fi
+        sleep 0.5
+    done
+    if ((started)); then
+        port=$(mapped_port "$cid" 9092/tcp)
+        kafka_answers "$port" && ok=1
+    fi
+    if ((!ok)); then
+        docker logs "$cid" 2>&1 | tail -n 30 >&2 || true
+        docker rm -f "$cid" >/dev/null 2>&1 || true
+        docker rmi -f "$img" "$KAFKA_REPO:latest" >/dev/null 2>&1 || true
+        if ((started)); then
+            die "$img started but did not answer a Kafka ApiVersions request on 127.0.0.1:${port:-?}"
+        fi
+        die "$img did not log 'Kafka Server started' within ${KAFKA_TIMEOUT}s"
+    fi
+    log "check ok: $img started in $((i / 2))s and speaks Kafka on 127.0.0.1:$port"
+    docker rm -f "$cid" >/dev/null
+}
+
+ensure_kafka_image() {
+    local version jdk recipe tag built=0
+    version=$(kafka_version)
+    [[ -n $version ]] || die "cannot read kafka.version from $REPO_DIR/pom.xml"
+    jdk=$(kafka_jdk)
+    [[ -x $jdk/bin/java && -r $jdk/release ]] || die "$jdk is not a JDK (no bin/java or release); set OMNIBUS_KAFKA_JDK"
+    grep -Eq '^JAVA_VERSION="(1[7-9]|[2-9][0-9])' "$jdk/release" \
+        || die "$jdk is older than Java 17, which Kafka $version needs; set OMNIBUS_KAFKA_JDK"
+    # The JDK's release file and java binary identify the runtime; the recipe files the rest.
+    recipe=$(recipe_hash "$KAFKA_SUPPORT/pom.xml" "$KAFKA_SUPPORT/server.properties" \
+        "$KAFKA_SUPPORT/log4j2.properties" "$KAFKA_SUPPORT/entrypoint.sh" "$jdk/release" "$jdk/bin/java" \
+        <(printf '%s\n' "${KAFKA_CHANGES[@]}" "$KAFKA_JAVA_MODULES" "$version" "$jdk"))
+    tag="$KAFKA_REPO:$version"
+    if [[ $(image_label "$tag" dev.omnibus.recipe) == "$recipe" ]]; then
+        log "reusing image $tag"
+    else
+        build_kafka_image "$tag" "$recipe" "$version" "$jdk"
+        built=1
+    fi
+    docker tag "$tag" "$KAFKA_REPO:latest"
+    # Like RabbitMQ's, the check (about 10 s) runs after a build or on request.
+    if ((built)) || [[ ${OMNIBUS_DOCKER_VERIFY:-} == all ]]; then
+        check_kafka_image "$tag"
+    fi
+    KAFKA_IMAGE=$tag
+}
+
 # --- main ----------------------------------------------------------------------
 
 main() {
     local t0=$SECONDS
-    [[ -r $SUPPORT_DIR/rabbitmq.conf && -r $SUPPORT_DIR/enabled_plugins ]] \
+    [[ -r $SUPPORT_DIR/rabbitmq.conf && -r $SUPPORT_DIR/enabled_plugins && -r $SUPPORT_DIR/kafka/entrypoint.sh ]] \
         || die "support files missing in $SUPPORT_DIR"
     mkdir -p "$STATE_DIR" || die "cannot create $STATE_DIR (set OMNIBUS_DOCKER_DIR)"
     # Serialise concurrent runs: they would race on apt, dockerd, debootstrap and tags.
@@ -649,7 +811,8 @@ main() {
     remove_old_smoke_containers
     ensure_nats_image
     ensure_rabbit_image
-    log "ready in $((SECONDS - t0))s: engine $DOCKER_HOST, images $NATS_IMAGE and $RABBIT_IMAGE"
+    ensure_kafka_image
+    log "ready in $((SECONDS - t0))s: engine $DOCKER_HOST, images $NATS_IMAGE, $RABBIT_IMAGE and $KAFKA_IMAGE"
 
     # The last lines on stdout: exactly `export NAME=value`, nothing else.
     {
@@ -661,6 +824,7 @@ main() {
         printf 'export TESTCONTAINERS_HOST_OVERRIDE=localhost\n'
         printf 'export OMNIBUS_RABBITMQ_IMAGE=%s\n' "$RABBIT_IMAGE"
         printf 'export OMNIBUS_NATS_IMAGE=%s\n' "$NATS_IMAGE"
+        printf 'export OMNIBUS_KAFKA_IMAGE=%s\n' "$KAFKA_IMAGE"
     } >&3
 }
 

@@ -45,6 +45,7 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
     private final Map<TopicPartition, PartitionLedger> ledgers = new ConcurrentHashMap<>();
     private final CountDownLatch released = new CountDownLatch(1);
     private final Object ready = new Object();
+    private final Room room = new Room();
     private final Thread thread;
     private volatile boolean intake = true;
     private long firstAssignment = -1;
@@ -111,15 +112,22 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
             }
             while (intake) {
               try {
-                flowControl();
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    PartitionLedger ledger = ledgers.get(new TopicPartition(r.topic(), r.partition()));
+                boolean full = flowControl();
+                // paused: a poll only serves callbacks and heartbeats, then the thread waits for room
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(full ? Duration.ZERO : Duration.ofMillis(100));
+                if (full) {
+                    room.await(() -> !intake || openCount() < threshold, 100);
+                }
+                // partition by partition: one ledger lookup per partition, not per record
+                for (TopicPartition p : records.partitions()) {
+                    PartitionLedger ledger = ledgers.get(p);
                     if (ledger == null) {
                         continue;
                     }
-                    ledger.offered(r.offset());
-                    sub.offer(r.topic(), KafkaWire.message(r), ledger.firstAttempt(r.offset()), new Rec(ledger, r.offset()));
+                    for (ConsumerRecord<byte[], byte[]> r : records.records(p)) {
+                        ledger.offered(r.offset());
+                        sub.offer(r.topic(), KafkaWire.message(r), ledger.firstAttempt(r.offset()), new Rec(ledger, r.offset()));
+                    }
                 }
                 if (System.currentTimeMillis() - lastCommit >= COMMIT_EVERY_MS) {
                     commit(false);
@@ -165,17 +173,29 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
         }
     }
 
-    private void flowControl() {
+    /** Pauses the partitions while the member holds {@code threshold} unsettled records, else resumes them; true when paused. */
+    private boolean flowControl() {
+        if (openCount() >= threshold) {
+            consumer.pause(consumer.assignment());
+            return true;
+        }
+        if (!consumer.paused().isEmpty()) {
+            consumer.resume(consumer.paused());
+        }
+        return false;
+    }
+
+    private int openCount() {
         int open = 0;
         for (PartitionLedger l : ledgers.values()) {
             open += l.openCount();
         }
-        Set<TopicPartition> assignment = consumer.assignment();
-        if (open >= threshold) {
-            consumer.pause(assignment);
-        } else if (!consumer.paused().isEmpty()) {
-            consumer.resume(consumer.paused());
-        }
+        return open;
+    }
+
+    /** A handler settled one of this member's records: a paused member may fetch again. */
+    void settled() {
+        room.signal();
     }
 
     private void commit(boolean sync) {
@@ -294,6 +314,7 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
     void stopIntake() {
         intake = false;
         consumer.wakeup();
+        room.signal();
     }
 
     /** After the subscription's handlers are done: commits, leaves the group, and waits for it. */

@@ -21,10 +21,21 @@ final class KafkaNames {
 
     /** Fails unless Kafka can hold {@code topic} (already a valid Omnibus topic), saying the rule. */
     static void checkTopic(String topic) {
-        if (topic.length() > MAX_TOPIC || !LEGAL.matcher(topic).matches()) {
+        if (topic.isEmpty() || topic.length() > MAX_TOPIC || !legalChars(topic)) {
             throw new IllegalArgumentException("topic '" + topic + "' cannot be a Kafka topic: Kafka topics are at most "
                     + MAX_TOPIC + " characters of [a-zA-Z0-9._-]; use only letters, digits, '-' and '_' in the tokens");
         }
+    }
+
+    /** Whether every character is one of {@code [a-zA-Z0-9._-]} (what {@link #LEGAL} matches; a loop, as publish checks every topic). */
+    private static boolean legalChars(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Fails unless every literal token of {@code pattern} is legal in a Kafka topic. */

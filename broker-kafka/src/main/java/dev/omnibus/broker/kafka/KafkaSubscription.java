@@ -102,8 +102,15 @@ final class KafkaSubscription extends AbstractSubscription implements DeliveryRu
         Rec r = d.handle();
         if (r.ledger() == null) {
             open.decrementAndGet();
+            r.settled();
+            broker.nodeConsumerIfStarted().ifPresent(NodeConsumer::settled);
+        } else {
+            r.settled();
+            GroupConsumer g = group;
+            if (g != null) {
+                g.settled();
+            }
         }
-        r.settled();
     }
 
     @Override

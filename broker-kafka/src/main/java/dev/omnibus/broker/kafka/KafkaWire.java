@@ -1,5 +1,6 @@
 package dev.omnibus.broker.kafka;
 
+import dev.omnibus.broker.Headers;
 import dev.omnibus.broker.Message;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -20,11 +21,16 @@ final class KafkaWire {
 
     static ProducerRecord<byte[], byte[]> record(String topic, Message m, String keyHeader) {
         RecordHeaders headers = new RecordHeaders();
+        String keyName = keyHeader != null && m.header(keyHeader) != null ? keyHeader : Headers.ID;
+        byte[] key = null;
         for (Map.Entry<String, String> h : m.headers().entrySet()) {
-            headers.add(h.getKey(), h.getValue().getBytes(StandardCharsets.UTF_8));
+            byte[] value = h.getValue().getBytes(StandardCharsets.UTF_8);
+            headers.add(h.getKey(), value);
+            if (h.getKey().equals(keyName)) {
+                key = value; // the same bytes serve as the key: encoded once (Kafka does not modify them)
+            }
         }
-        String key = keyHeader != null && m.header(keyHeader) != null ? m.header(keyHeader) : m.id();
-        return new ProducerRecord<>(topic, null, key.getBytes(StandardCharsets.UTF_8), m.body(), headers);
+        return new ProducerRecord<>(topic, null, key, m.body(), headers);
     }
 
     /** The message of a record; a record without an {@code id} header (a plain producer's) gets one. */

@@ -41,6 +41,7 @@ final class NodeConsumer implements Runnable {
     private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final List<KafkaSubscription> subs = new ArrayList<>();
     private final Set<TopicPartition> assigned = new HashSet<>();
+    private final Room room = new Room();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean refreshSoon;
@@ -60,7 +61,7 @@ final class NodeConsumer implements Runnable {
     CompletableFuture<Void> add(KafkaSubscription s) {
         return command(() -> {
             if (s.regex == null) {
-                cover(s, s.topic(), null);
+                coverNew(s, s.topic());
             } else {
                 for (String topic : consumer.listTopics(callTimeout).keySet()) {
                     if (s.matches(topic)) {
@@ -81,6 +82,11 @@ final class NodeConsumer implements Runnable {
                 consumer.assign(assigned);
             }
         });
+    }
+
+    /** A handler settled a broadcast delivery: a paused consumer may fetch again. */
+    void settled() {
+        room.signal();
     }
 
     /** This node created {@code topic}: pattern subscriptions look for it at once. */
@@ -106,14 +112,45 @@ final class NodeConsumer implements Runnable {
         if (polling) {
             consumer.wakeup();
         }
+        room.signal();
         return done;
     }
 
-    /** Makes {@code s} read {@code topic}: from the end now, or ({@code sinceMillis}) from the first record at or after it. */
-    private void cover(KafkaSubscription s, String topic, Long sinceMillis) {
+    /**
+     * {@link #cover} for a topic that exists (it was just created or found): the consumer's metadata
+     * may not list its partitions yet, right after its creation, so it asks again until it does, within
+     * the call timeout; from the second try on it reads from the subscription's start, so nothing
+     * published meanwhile is missed.
+     */
+    private void coverNew(KafkaSubscription s, String topic) {
+        long deadline = System.nanoTime() + callTimeout.toNanos();
+        Long since = null;
+        while (!cover(s, topic, since)) {
+            if (System.nanoTime() > deadline) {
+                throw new org.apache.kafka.common.errors.TimeoutException("the metadata of the cluster listed no partitions of topic '"
+                        + topic + "' within " + callTimeout);
+            }
+            if (since == null) {
+                LOG.debug("The metadata lists no partitions of topic '{}' yet; asking again", topic);
+            }
+            since = s.startMillis;
+            try {
+                Thread.sleep(50); // the metadata of a topic just created reaches the brokers within moments
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new org.apache.kafka.common.errors.InterruptException(e);
+            }
+        }
+    }
+
+    /**
+     * Makes {@code s} read {@code topic}: from the end now, or ({@code sinceMillis}) from the first
+     * record at or after it. False when the metadata lists no partitions of it (yet).
+     */
+    private boolean cover(KafkaSubscription s, String topic, Long sinceMillis) {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, callTimeout);
         if (infos == null || infos.isEmpty()) {
-            return;
+            return false;
         }
         List<TopicPartition> parts = new ArrayList<>();
         infos.forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
@@ -140,6 +177,7 @@ final class NodeConsumer implements Runnable {
                 consumer.seek(p, offset);
             }
         }
+        return true;
     }
 
     private void refresh() {
@@ -191,9 +229,13 @@ final class NodeConsumer implements Runnable {
                 ConsumerRecords<byte[], byte[]> records;
                 polling = true;
                 try {
-                    records = commands.isEmpty() ? consumer.poll(Duration.ofMillis(100)) : ConsumerRecords.empty();
+                    // paused: a poll only serves the client, then the thread waits for room (or a command)
+                    records = commands.isEmpty() ? consumer.poll(full ? Duration.ZERO : Duration.ofMillis(100)) : ConsumerRecords.empty();
                 } finally {
                     polling = false;
+                }
+                if (full && records.isEmpty()) {
+                    room.await(() -> !running || !commands.isEmpty() || subs.stream().noneMatch(KafkaSubscription::saturated), 100);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : inTimestampOrder(records)) {
                     dispatch(r);
@@ -271,6 +313,7 @@ final class NodeConsumer implements Runnable {
     void close(Duration timeout) {
         running = false;
         consumer.wakeup();
+        room.signal();
         try {
             thread.join(Math.max(1, timeout.toMillis()) + 2000);
         } catch (InterruptedException e) {

@@ -5,7 +5,6 @@ import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Brokers;
 import dev.omnibus.broker.tck.BrokerCompatibilityKit;
 import dev.omnibus.broker.tck.BrokerServer;
-import dev.omnibus.broker.tck.LocalKafkaServer;
 import dev.omnibus.broker.tck.TcpProxy;
 
 /**
@@ -52,6 +51,6 @@ class KafkaBrokerCompatibilityTest extends BrokerCompatibilityKit {
      */
     @Override
     protected TcpProxy cuttableProxy() {
-        return KafkaTestSupport.server() instanceof LocalKafkaServer local ? local.cuttableProxy() : null;
+        return KafkaTestSupport.server().cuttableProxy();
     }
 }

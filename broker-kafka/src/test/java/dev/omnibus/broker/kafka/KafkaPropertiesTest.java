@@ -70,6 +70,9 @@ class KafkaPropertiesTest {
     @DisplayName("topic names Kafka cannot hold fail with the rule; patterns become the kit's token semantics")
     void names() {
         assertThatThrownBy(() -> KafkaNames.checkTopic("orders.ünïcode")).hasMessageContaining("[a-zA-Z0-9._-]");
+        assertThatThrownBy(() -> KafkaNames.checkTopic("orders/eu")).hasMessageContaining("[a-zA-Z0-9._-]");
+        KafkaNames.checkTopic("Orders.v2_eu-west.0-9Zz");
+        KafkaNames.checkTopic("x".repeat(249));
         assertThatThrownBy(() -> KafkaNames.checkTopic("a." + "x".repeat(250))).hasMessageContaining("249");
         assertThat(KafkaNames.regex("a.*.c").matcher("a.b.c").matches()).isTrue();
         assertThat(KafkaNames.regex("a.*.c").matcher("a.b.d.c").matches()).isFalse();

@@ -19,12 +19,17 @@ final class KafkaTestSupport {
     }
 
     static String bootstrap() {
-        return server().url().replaceFirst("^kafka(\\+ssl)?://", "");
+        return bootstrap(server());
     }
 
     static BrokerOptions options(String nodeId) {
+        return options(server(), nodeId);
+    }
+
+    /** Options for a broker of {@code server} (the local broker, or a container). */
+    static BrokerOptions options(BrokerServer server, String nodeId) {
         return BrokerOptions.builder()
-                .url(server().url())
+                .url(server.url())
                 .nodeId(nodeId)
                 .connectTimeout(Duration.ofSeconds(5))
                 .publishTimeout(Duration.ofSeconds(10))
@@ -36,16 +41,29 @@ final class KafkaTestSupport {
     }
 
     static Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()));
+        return admin(server());
+    }
+
+    static Admin admin(BrokerServer server) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(server)));
+    }
+
+    private static String bootstrap(BrokerServer server) {
+        return server.url().replaceFirst("^kafka(\\+ssl)?://", "");
     }
 
     /** Topics plus consumer groups of the cluster. */
     static long resourceCount() {
-        try (Admin admin = admin()) {
+        return resourceCount(server());
+    }
+
+    /** Topics plus consumer groups of {@code server}'s cluster. */
+    static long resourceCount(BrokerServer server) {
+        try (Admin admin = admin(server)) {
             return admin.listTopics().names().get(30, TimeUnit.SECONDS).size()
                     + admin.listConsumerGroups().all().get(30, TimeUnit.SECONDS).size();
         } catch (Exception e) {
-            throw new IllegalStateException("cannot count the topics and groups of " + bootstrap() + ": " + e, e);
+            throw new IllegalStateException("cannot count the topics and groups of " + bootstrap(server) + ": " + e, e);
         }
     }
 }

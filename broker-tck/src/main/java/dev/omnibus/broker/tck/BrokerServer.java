@@ -24,6 +24,17 @@ public interface BrokerServer extends AutoCloseable {
     /** Stops the server and starts it again (same address, same stored data); returns once it accepts clients. */
     void restart();
 
+    /**
+     * A proxy whose {@link TcpProxy#cut()} really cuts this server's clients, for servers whose
+     * clients, once bootstrapped, connect to addresses the server advertises (Kafka): a proxy in front
+     * of a listener that advertises the proxy's own address. Null when the kit's default proxy in
+     * front of {@link #url()} does (RabbitMQ, NATS) or the server offers none (an external cluster).
+     * Only one can be open at a time; close it before asking for the next.
+     */
+    default TcpProxy cuttableProxy() {
+        return null;
+    }
+
     /** Makes sure the server runs (after a failed test, say); does nothing when it does. */
     default void ensureRunning() {
     }

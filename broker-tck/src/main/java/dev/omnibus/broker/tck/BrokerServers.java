@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
  * {@value #DEFAULT_RABBITMQ_IMAGE} and {@value #DEFAULT_NATS_IMAGE}); else a server listening on
  * the default local port; else a failure saying how to provide one.
  *
+ * <p>{@link #kafkaContainer()} / {@link #privateKafkaContainer()} run the image of
+ * {@code OMNIBUS_KAFKA_IMAGE} (default {@value #DEFAULT_KAFKA_IMAGE}); without Docker, Kafka's
+ * fixture is {@link LocalKafkaServer}.
+ *
  * <p>{@link #rabbitMqLocal()} / {@link #natsLocal()} skip the Docker step: the environment URL or
  * the default local port. A found server is restarted with the command in
  * {@code OMNIBUS_RABBITMQ_RESTART} / {@code OMNIBUS_NATS_RESTART}; for the default local RabbitMQ
@@ -33,15 +37,23 @@ public final class BrokerServers {
     public static final String NATS_RESTART_ENV = "OMNIBUS_NATS_RESTART";
     public static final String RABBITMQ_IMAGE_ENV = "OMNIBUS_RABBITMQ_IMAGE";
     public static final String NATS_IMAGE_ENV = "OMNIBUS_NATS_IMAGE";
+    public static final String KAFKA_IMAGE_ENV = "OMNIBUS_KAFKA_IMAGE";
     public static final String DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672";
     public static final String DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
     public static final String DEFAULT_RABBITMQ_IMAGE = "rabbitmq:4.1-management";
     public static final String DEFAULT_NATS_IMAGE = "nats:2.11";
+    /**
+     * The Kafka image scripts/docker-for-tests.sh builds. The fixture configures the container through
+     * that image's environment ({@code KAFKA_PORT}, {@code KAFKA_CUT_PORT}, ...), so another image needs
+     * the same entrypoint (scripts/docker/kafka/entrypoint.sh).
+     */
+    public static final String DEFAULT_KAFKA_IMAGE = "omnibus/kafka-local:latest";
     /** The restart command the fixture uses for the default local RabbitMQ when none is configured. */
     public static final String DEFAULT_RABBITMQ_RESTART = "rabbitmqctl stop_app && rabbitmqctl start_app";
 
     private static ContainerServer sharedRabbitMq;
     private static ContainerServer sharedNats;
+    private static ContainerServer sharedKafka;
     private static String dockerProblem;
 
     private BrokerServers() {
@@ -176,6 +188,24 @@ public final class BrokerServers {
         return sharedNats;
     }
 
+    /**
+     * The run's shared Kafka container (KRaft broker+controller, started on first use); do not restart
+     * it. Its {@link BrokerServer#cuttableProxy()} serves the kit's connection-cut tests.
+     */
+    public static synchronized BrokerServer kafkaContainer() {
+        requireDocker();
+        if (sharedKafka == null) {
+            sharedKafka = ContainerServer.kafka(kafkaImage()).start();
+        }
+        return sharedKafka;
+    }
+
+    /** A Kafka container for one destructive test; restart it freely, close it when done. */
+    public static BrokerServer privateKafkaContainer() {
+        requireDocker();
+        return ContainerServer.kafka(kafkaImage()).start();
+    }
+
     /** A RabbitMQ container for one destructive test; restart it freely, close it when done. */
     public static BrokerServer privateRabbitMqContainer() {
         requireDocker();
@@ -194,6 +224,10 @@ public final class BrokerServers {
 
     public static String natsImage() {
         return env(NATS_IMAGE_ENV, DEFAULT_NATS_IMAGE);
+    }
+
+    public static String kafkaImage() {
+        return env(KAFKA_IMAGE_ENV, DEFAULT_KAFKA_IMAGE);
     }
 
     /** Whether a Docker engine answers Testcontainers (asked once per JVM). */

@@ -378,6 +378,7 @@ public final class LocalKafkaServer implements BrokerServer {
      * really cuts. Only one such proxy can be open at a time (they share the port): close one before
      * asking for the next; a port still held by a closing proxy is retried for a few seconds.
      */
+    @Override
     public TcpProxy cuttableProxy() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (true) {
