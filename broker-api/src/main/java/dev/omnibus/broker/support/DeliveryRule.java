@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * What happens to a subscription's deliveries, written once for every backend.
  *
  * <ul>
- *   <li><b>Hand-off:</b> deliveries pass a {@link DeliveryQueue} ({@code concurrency} workers,
- *       the subscription's buffer and overflow policy) to the handler, run with the auto-ack rules.
+ *   <li><b>Hand-off:</b> deliveries pass a {@link DeliveryQueue} (the subscription's buffer and
+ *       overflow policy, drained by at most {@code concurrency} threads of the broker's shared
+ *       {@link HandlerPool}) to the handler, run with the auto-ack rules.
  *   <li><b>Manual ack:</b> deliveries handed to the handler and not yet settled are tracked, so
  *       that closing can give them back, and bounded by {@code prefetch}: a worker hands the
  *       handler the next delivery only once fewer than {@code prefetch} are unsettled.
@@ -119,7 +120,7 @@ public final class DeliveryRule<H> {
 
     /**
      * @param broker   the subscription's broker: dead letters are published through it, and its
-     *                 {@link dev.omnibus.broker.BrokerOptions#threadFactory()} makes the workers
+     *                 {@link HandlerPool} runs the handler
      * @param name     the subscription's name for threads and logs ({@code pattern} or {@code pattern@queue})
      * @param handler  the handler, interceptors already applied
      * @param options  the subscription's options (ack mode, concurrency, retry, dead-letter topic, overflow)
@@ -146,7 +147,7 @@ public final class DeliveryRule<H> {
                         LOG.debug("Message {} for subscription '{}' dropped by its overflow policy", d.message().id(), name);
                         verb("drop", d, () -> backend.dropped(d));
                     }
-                }, broker.options().threadFactory());
+                }, broker.handlerPool());
     }
 
     /** The subscription's name, as in threads and logs. */
