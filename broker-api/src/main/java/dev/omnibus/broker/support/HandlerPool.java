@@ -64,12 +64,17 @@ public final class HandlerPool {
      * @param threadFactory makes the pool's threads; null for named daemon platform threads
      */
     public HandlerPool(String name, int coreThreads, ThreadFactory threadFactory) {
+        this(name, coreThreads, MAX_EXTRA_THREADS, KEEP_ALIVE, threadFactory);
+    }
+
+    /** For tests: another maximum of extra threads (0: a fixed pool) and keep-alive. */
+    HandlerPool(String name, int coreThreads, int maxExtraThreads, Duration keepAlive, ThreadFactory threadFactory) {
         if (coreThreads < 1) {
             throw new IllegalArgumentException("a handler pool needs at least 1 core thread, was " + coreThreads);
         }
         this.name = Objects.requireNonNull(name);
         this.coreThreads = coreThreads;
-        this.maxThreads = coreThreads + MAX_EXTRA_THREADS;
+        this.maxThreads = coreThreads + maxExtraThreads;
         AtomicInteger n = new AtomicInteger();
         ThreadFactory made = threadFactory == null ? r -> {
             Thread t = new Thread(r, "omnibus-handler-" + name + "-" + n.incrementAndGet());
@@ -83,7 +88,7 @@ public final class HandlerPool {
             }
             return t;
         };
-        this.executor = new ThreadPoolExecutor(coreThreads, maxThreads, KEEP_ALIVE.toNanos(), TimeUnit.NANOSECONDS,
+        this.executor = new ThreadPoolExecutor(coreThreads, maxThreads, keepAlive.toNanos(), TimeUnit.NANOSECONDS,
                 new LinkedBlockingQueue<>(), made);
         this.watchdog = new Thread(this::watch, "omnibus-handler-" + name + "-watchdog");
         watchdog.setDaemon(true);
