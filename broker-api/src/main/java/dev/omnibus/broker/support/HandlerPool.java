@@ -106,6 +106,22 @@ public final class HandlerPool {
         executor.execute(task);
     }
 
+    /**
+     * Runs {@code work} on a pool thread, e.g. a backend's hand-off that waits for room in a full
+     * buffer so that its client's thread need not; it counts as busy like a handler for the growth rule.
+     *
+     * @throws RejectedExecutionException once the pool is shut down
+     */
+    public void execute(Runnable work) {
+        Objects.requireNonNull(work);
+        execute(new Task() {
+            @Override
+            public void run() {
+                work.run();
+            }
+        });
+    }
+
     /** True if work is queued for a thread: a busy drain should then yield after its batch. */
     boolean othersWaiting() {
         return !executor.getQueue().isEmpty();
