@@ -56,6 +56,15 @@ public final class BenchMain implements Callable<Integer> {
             description = "Run the JMH micro-benchmarks matching REGEX (all by default) with the GC profiler, instead of the scenarios")
     String jmh;
 
+    @Option(names = "--subscriptions", paramLabel = "N", defaultValue = "0",
+            description = "Instead of the throughput scenarios: subscribe N distinct topics on each --backend and report the"
+                    + " threads added, heap per subscription, subscribe rate and publish->deliver p99 with 1 and with N live"
+                    + " (kafka: at most " + KAFKA_SUBSCRIPTIONS + ", see the root README)")
+    int subscriptions;
+
+    /** Every Kafka subscription to a new topic makes the node consumer rejoin its group: thousands take too long here. */
+    static final int KAFKA_SUBSCRIPTIONS = 200;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
@@ -69,6 +78,9 @@ public final class BenchMain implements Callable<Integer> {
             }
             new Runner(o.build()).run();
             return 0;
+        }
+        if (subscriptions > 0) {
+            return manySubscriptions();
         }
         Harness harness = quick ? new Harness(1, 3, Duration.ofMinutes(2)) : new Harness(2, 5, Duration.ofMinutes(5));
         List<Result> results = new ArrayList<>();
@@ -90,6 +102,27 @@ public final class BenchMain implements Callable<Integer> {
         Report.writeJson(results, run, out.resolve("results.json"));
         Report.writeChart(results, out.resolve("ratios.png"));
         System.out.println("\nwrote " + out.resolve("results.json") + " and " + out.resolve("ratios.png"));
+        return 0;
+    }
+
+    private int manySubscriptions() throws Exception {
+        List<ManySubscriptions.Row> rows = new ArrayList<>();
+        int probes = quick ? 500 : 2_000;
+        try (KafkaServerForBench kafka = backends.contains("kafka") ? KafkaServerForBench.of(kafkaUrl) : null) {
+            for (String backend : backends) {
+                String url = switch (backend) {
+                    case "memory" -> "memory://bench-subscriptions";
+                    case "nats" -> natsUrl;
+                    case "rabbitmq" -> rabbitUrl;
+                    case "kafka" -> kafka.url();
+                    default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                            "--subscriptions measures memory, nats, rabbitmq or kafka, not '" + backend + "'");
+                };
+                int n = backend.equals("kafka") ? Math.min(subscriptions, KAFKA_SUBSCRIPTIONS) : subscriptions;
+                rows.add(new ManySubscriptions(backend, url, n, probes).run());
+            }
+        }
+        ManySubscriptions.print(rows, System.out);
         return 0;
     }
 
