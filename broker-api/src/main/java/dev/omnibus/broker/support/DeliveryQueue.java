@@ -57,6 +57,8 @@ public final class DeliveryQueue<T> {
     /** Drains running (past their closed check): close() waits for them. */
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger offering = new AtomicInteger();
+    /** Items that may still be handed out before some are settled; null: no bound. */
+    private final AtomicInteger credits;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL.toNanos());
     private volatile boolean closed;
@@ -78,6 +80,17 @@ public final class DeliveryQueue<T> {
      */
     public DeliveryQueue(String name, int concurrency, int capacity, OverflowPolicy overflow, Duration blockTimeout,
             Consumer<? super T> processor, Consumer<? super T> onDrop, HandlerPool pool) {
+        this(name, concurrency, capacity, overflow, blockTimeout, processor, onDrop, pool, 0);
+    }
+
+    /**
+     * As {@link #DeliveryQueue(String, int, int, OverflowPolicy, Duration, Consumer, Consumer, HandlerPool)},
+     * with at most {@code unsettled} items handed to the processor and not yet {@link #settled()}
+     * (0: no bound), e.g. manual ack's prefetch. A drain that finds the bound reached ends instead of
+     * waiting, so no pool thread waits for a handler's ack; {@link #settled()} starts it again.
+     */
+    public DeliveryQueue(String name, int concurrency, int capacity, OverflowPolicy overflow, Duration blockTimeout,
+            Consumer<? super T> processor, Consumer<? super T> onDrop, HandlerPool pool, int unsettled) {
         if (concurrency < 1 || capacity < 1) {
             throw new IllegalArgumentException("concurrency and capacity must be at least 1, were " + concurrency + " and " + capacity);
         }
@@ -92,6 +105,7 @@ public final class DeliveryQueue<T> {
         // a drain never holds more than the buffer could: a batch is no way round bufferSize; with
         // concurrency above 1 each drain takes one item at a time, so that n run at once
         this.batchSize = concurrency == 1 ? Math.min(BATCH, capacity) : 1;
+        this.credits = unsettled > 0 ? new AtomicInteger(unsettled) : null;
         this.slots = new Batch[concurrency];
         for (int i = 0; i < concurrency; i++) {
             slots[i] = new Batch(this);
@@ -168,6 +182,16 @@ public final class DeliveryQueue<T> {
             return true;
         } finally {
             offering.decrementAndGet();
+        }
+    }
+
+    /** One item handed to the processor is settled: with a bound on unsettled items, another may go. */
+    public void settled() {
+        if (credits != null) {
+            credits.incrementAndGet();
+            if (!buffer.isEmpty()) {
+                signal();
+            }
         }
     }
 
@@ -292,7 +316,12 @@ public final class DeliveryQueue<T> {
         active.incrementAndGet();
         try {
             while (!closed) {
-                if (buffer.drainTo(b.items, batchSize) == 0) {
+                int want = reserve(batchSize);
+                int got = want == 0 ? 0 : buffer.drainTo(b.items, want);
+                if (credits != null && got < want) {
+                    credits.addAndGet(want - got);
+                }
+                if (got == 0) {
                     break;
                 }
                 // by index: a processor that closes this queue takes the rest of the batch (see close)
@@ -325,8 +354,25 @@ public final class DeliveryQueue<T> {
             }
             // after the decrement: an offer that saw this drain still counted has already put its item in the buffer
             drains.decrementAndGet();
-            if (!buffer.isEmpty()) {
+            if (!buffer.isEmpty() && (credits == null || credits.get() > 0)) {
                 signal();
+            }
+        }
+    }
+
+    /** Up to {@code max} items this drain may take now: all of them without a bound on unsettled items. */
+    private int reserve(int max) {
+        if (credits == null) {
+            return max;
+        }
+        while (true) {
+            int c = credits.get();
+            if (c <= 0) {
+                return 0;
+            }
+            int take = Math.min(c, max);
+            if (credits.compareAndSet(c, c - take)) {
+                return take;
             }
         }
     }

@@ -237,4 +237,28 @@ class HandlerPoolTest {
         assertThat(made).isNotEmpty().hasSizeLessThanOrEqualTo(2);
         assertThat(ranOn).allSatisfy(n -> assertThat(made).contains(n));
     }
+
+    @Test
+    @DisplayName("with a bound on unsettled items (manual ack's prefetch) no pool thread waits for a settle; settled() hands out the next")
+    void unsettledBoundHoldsNoThread() {
+        HandlerPool p = pool(2, 0, HandlerPool.KEEP_ALIVE);
+        List<Integer> handed = new CopyOnWriteArrayList<>();
+        DeliveryQueue<Integer> q = new DeliveryQueue<>("prefetch", 1, 16, OverflowPolicy.BLOCK, LONG, handed::add, i -> { }, p, 2);
+        queues.add(q);
+        for (int i = 0; i < 5; i++) {
+            q.offer(i);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> handed.size() == 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> p.busyThreads() == 0);
+        assertThat(handed).containsExactly(0, 1);
+        assertThat(q.size()).isEqualTo(3);
+        q.settled();
+        await().atMost(Duration.ofSeconds(5)).until(() -> handed.size() == 3);
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> handed.size() == 3);
+        q.settled();
+        q.settled();
+        await().atMost(Duration.ofSeconds(5)).until(() -> handed.size() == 5);
+        assertThat(handed).containsExactly(0, 1, 2, 3, 4);
+        assertThat(q.close(Duration.ofSeconds(1))).isEmpty();
+    }
 }

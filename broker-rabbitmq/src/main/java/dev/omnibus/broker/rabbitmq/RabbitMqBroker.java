@@ -41,8 +41,8 @@ import java.util.concurrent.TimeoutException;
  * (1 s), {@code heartbeat} (seconds, 30) and {@code persistent} (true).
  *
  * <p>{@link #publish} returns after RabbitMQ's confirm; while the connection recovers it waits up
- * to the publish timeout and then throws. Handlers run on the subscriptions' own threads, never
- * on amqp-client's.
+ * to the publish timeout and then throws. Handlers run on the broker's shared
+ * {@link dev.omnibus.broker.support.HandlerPool}, never on amqp-client's threads.
  */
 public final class RabbitMqBroker extends AbstractBroker implements CloudEventCapable {
     /**
