@@ -59,10 +59,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--subscriptions", paramLabel = "N", defaultValue = "0",
             description = "Instead of the throughput scenarios: subscribe N distinct topics on each --backend and report the"
                     + " threads added, heap per subscription, subscribe rate and publish->deliver p99 with 1 and with N live"
-                    + " (kafka: at most " + KAFKA_SUBSCRIPTIONS + ", see the root README)")
+                    + " (kafka: at most " + KAFKA_SUBSCRIPTIONS + ", see the root README, \"Many subscriptions\")")
     int subscriptions;
 
-    /** Every Kafka subscription to a new topic makes the node consumer rejoin its group: thousands take too long here. */
+    /** Each Kafka broadcast subscription to a new topic waits for the node consumer's thread (metadata, assignment, offsets): thousands take too long here. */
     static final int KAFKA_SUBSCRIPTIONS = 200;
 
     public static void main(String[] args) {
