@@ -106,6 +106,7 @@ public final class DeliveryQueue<T> {
         // concurrency above 1 each drain takes one item at a time, so that n run at once
         this.batchSize = concurrency == 1 ? Math.min(BATCH, capacity) : 1;
         this.credits = unsettled > 0 ? new AtomicInteger(unsettled) : null;
+        pool.demand(concurrency);
         this.slots = new Batch[concurrency];
         for (int i = 0; i < concurrency; i++) {
             slots[i] = new Batch(this);
@@ -216,6 +217,7 @@ public final class DeliveryQueue<T> {
             }
             closed = true;
         }
+        pool.release(concurrency);
         long deadline = System.nanoTime() + timeout.toNanos();
         // oldest first: the rest of the calling drain's batch (when a handler closes its own
         // subscription), then what other drains had taken, then the buffer

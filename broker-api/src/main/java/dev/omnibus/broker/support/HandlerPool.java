@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * block (a publish into a full buffer under BLOCK, a request, I/O), and a fixed pool whose
  * threads all wait for work that needs a pool thread would deadlock; so when queued work has
  * waited longer than {@link #STARVATION_THRESHOLD} while every thread is busy, the pool adds one
- * thread, and again after each further threshold, up to {@code coreThreads + }{@link #MAX_EXTRA_THREADS}.
+ * thread, and again after each further threshold, up to {@link #MAX_EXTRA_THREADS} beyond the base.
+ * The base is the core, or, while a subscription with a higher {@code concurrency} lives, that
+ * concurrency: a subscription can always run as many handlers at once as it asks for.
  * An extra thread retires once it has been idle for {@link #KEEP_ALIVE}. At the maximum the pool
  * warns (at most once per {@link DeliveryQueue#WARN_INTERVAL}) and queued work waits.
  *
@@ -47,7 +49,11 @@ public final class HandlerPool {
 
     private final String name;
     private final int coreThreads;
-    private final int maxThreads;
+    private final int maxExtraThreads;
+    /** Live demands above the core: concurrency → how many subscriptions ask for it; guarded by itself. */
+    private final java.util.TreeMap<Integer, Integer> demands = new java.util.TreeMap<>();
+    /** The core, or the highest live demand. */
+    private volatile int base;
     private final ThreadPoolExecutor executor;
     private final Thread watchdog;
     private volatile boolean shutdown;
@@ -74,7 +80,8 @@ public final class HandlerPool {
         }
         this.name = Objects.requireNonNull(name);
         this.coreThreads = coreThreads;
-        this.maxThreads = coreThreads + maxExtraThreads;
+        this.maxExtraThreads = maxExtraThreads;
+        this.base = coreThreads;
         AtomicInteger n = new AtomicInteger();
         ThreadFactory made = threadFactory == null ? r -> {
             Thread t = new Thread(r, "omnibus-handler-" + name + "-" + n.incrementAndGet());
@@ -88,7 +95,8 @@ public final class HandlerPool {
             }
             return t;
         };
-        this.executor = new ThreadPoolExecutor(coreThreads, maxThreads, keepAlive.toNanos(), TimeUnit.NANOSECONDS,
+        // growth is this class's business (setCorePoolSize): the executor's own maximum never binds
+        this.executor = new ThreadPoolExecutor(coreThreads, Integer.MAX_VALUE, keepAlive.toNanos(), TimeUnit.NANOSECONDS,
                 new LinkedBlockingQueue<>(), made);
         this.watchdog = new Thread(this::watch, "omnibus-handler-" + name + "-watchdog");
         watchdog.setDaemon(true);
@@ -142,9 +150,39 @@ public final class HandlerPool {
         return coreThreads;
     }
 
-    /** Its most threads: core plus {@link #MAX_EXTRA_THREADS}. */
+    /** Its most threads now: the base (core, or the highest live concurrency above it) plus {@link #MAX_EXTRA_THREADS}. */
     public int maxThreads() {
-        return maxThreads;
+        return base + maxExtraThreads;
+    }
+
+    /**
+     * A subscription that may run {@code concurrency} handlers at once: while it lives the pool keeps
+     * at least that many threads (when more than the core). Pair with {@link #release(int)}.
+     */
+    void demand(int concurrency) {
+        if (concurrency <= coreThreads) {
+            return;
+        }
+        synchronized (demands) {
+            demands.merge(concurrency, 1, Integer::sum);
+            int b = Math.max(coreThreads, demands.lastKey());
+            base = b;
+            if (executor.getCorePoolSize() < b) {
+                executor.setCorePoolSize(b);
+            }
+        }
+    }
+
+    /** The subscription of a {@link #demand(int)} is gone. */
+    void release(int concurrency) {
+        if (concurrency <= coreThreads) {
+            return;
+        }
+        synchronized (demands) {
+            demands.computeIfPresent(concurrency, (k, n) -> n > 1 ? n - 1 : null);
+            base = demands.isEmpty() ? coreThreads : Math.max(coreThreads, demands.lastKey());
+            // extra threads retire once idle: the watchdog lowers the core when nothing waits
+        }
     }
 
     public boolean isShutdown() {
@@ -180,8 +218,11 @@ public final class HandlerPool {
         Runnable head = executor.getQueue().peek();
         if (head == null) {
             // nothing waits: let extra threads go once idle for KEEP_ALIVE
-            if (executor.getCorePoolSize() > coreThreads) {
-                executor.setCorePoolSize(coreThreads);
+            int b = base;
+            if (executor.getCorePoolSize() > b) {
+                synchronized (demands) {
+                    executor.setCorePoolSize(base);
+                }
             }
             return;
         }
@@ -193,8 +234,9 @@ public final class HandlerPool {
         if (executor.getActiveCount() < size) {
             return;
         }
-        if (size < maxThreads) {
-            int grown = Math.min(maxThreads, Math.max(size, executor.getCorePoolSize()) + 1);
+        int max = maxThreads();
+        if (size < max) {
+            int grown = Math.min(max, Math.max(size, executor.getCorePoolSize()) + 1);
             LOG.debug("Handler pool of {}: all {} threads busy and work waiting for {} ms; adding a thread",
                     name, size, TimeUnit.NANOSECONDS.toMillis(waited));
             executor.setCorePoolSize(grown);
@@ -210,6 +252,6 @@ public final class HandlerPool {
 
     @Override
     public String toString() {
-        return "HandlerPool{" + name + ", threads=" + threads() + ", core=" + coreThreads + ", max=" + maxThreads + "}";
+        return "HandlerPool{" + name + ", threads=" + threads() + ", core=" + coreThreads + ", max=" + maxThreads() + "}";
     }
 }

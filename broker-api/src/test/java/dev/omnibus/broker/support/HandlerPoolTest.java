@@ -261,4 +261,26 @@ class HandlerPoolTest {
         assertThat(handed).containsExactly(0, 1, 2, 3, 4);
         assertThat(q.close(Duration.ofSeconds(1))).isEmpty();
     }
+
+    @Test
+    @DisplayName("a subscription with a concurrency above the core runs that many handlers at once, without waiting for growth")
+    void concurrencyAboveTheCore() {
+        HandlerPool p = pool(2, 0, Duration.ofMillis(200));
+        AtomicInteger running = new AtomicInteger();
+        DeliveryQueue<Integer> q = queue(p, "wide", 5, 16, x -> {
+            running.incrementAndGet();
+            awaitRelease();
+        });
+        for (int i = 0; i < 8; i++) {
+            q.offer(i);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> running.get() == 5);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> running.get() == 5);
+        assertThat(p.maxThreads()).isEqualTo(5);
+        release.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(() -> running.get() == 8);
+        q.close(Duration.ofSeconds(1));
+        assertThat(p.maxThreads()).as("the demand goes with the subscription").isEqualTo(2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> p.threads() == 2);
+    }
 }
