@@ -126,10 +126,13 @@ public final class BrokerOptions {
     }
 
     /**
-     * Makes the threads that run handlers, or null for the default: named daemon platform threads
-     * ({@code omnibus-<pattern>-<n>}). On Java 21, {@code Thread.ofVirtual().factory()} runs every
-     * handler on a virtual thread. Backends use it for handler threads only, not for their client's
-     * I/O threads.
+     * Makes the threads of the broker's handler pool, or null for the default: daemon platform
+     * threads named {@code omnibus-handler-<backend>-<nodeId>-<n>}. The pool is shared by all the
+     * broker's subscriptions: twice the processors (at least 4) threads, plus up to 256 more while
+     * handlers block (see {@link dev.omnibus.broker.support.HandlerPool}); with a factory that bound
+     * limits how many handlers run at once. On Java 21, {@code Thread.ofVirtual().factory()} runs
+     * every handler on a virtual thread. Backends use it for handler threads only, not for their
+     * client's I/O threads.
      */
     public ThreadFactory threadFactory() {
         return threadFactory;

@@ -7,7 +7,7 @@ package dev.omnibus.broker;
  * <p>Register one with {@link FlowOptions.Builder#slowConsumerListener}, or let a
  * {@link HandlerInterceptor} registered on the broker or the subscription also implement this
  * interface: it is then told too (this is how {@code OmnibusMetrics} counts stalls). Called on the
- * subscription's worker thread, once per stalled message; it must return quickly and should not
+ * handler thread of the subscription (from the broker's handler pool), once per stalled message; it must return quickly and should not
  * throw (what it throws is logged and ignored).
  */
 @FunctionalInterface

@@ -61,6 +61,15 @@ public final class BenchMain implements Callable<Integer> {
             description = "Print the Markdown table (README) of a results.json an earlier run wrote, instead of measuring")
     Path tableFrom;
 
+    @Option(names = "--subscriptions", paramLabel = "N", defaultValue = "0",
+            description = "Instead of the throughput scenarios: subscribe N distinct topics on each --backend and report the"
+                    + " threads added, heap per subscription, subscribe rate and publish->deliver p99 with 1 and with N live"
+                    + " (kafka: at most " + KAFKA_SUBSCRIPTIONS + ", see the root README, \"Many subscriptions\")")
+    int subscriptions;
+
+    /** Each Kafka broadcast subscription to a new topic waits for the node consumer's thread (metadata, assignment, offsets): thousands take too long here. */
+    static final int KAFKA_SUBSCRIPTIONS = 200;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchMain()).execute(args));
     }
@@ -78,6 +87,9 @@ public final class BenchMain implements Callable<Integer> {
             }
             new Runner(o.build()).run();
             return 0;
+        }
+        if (subscriptions > 0) {
+            return manySubscriptions();
         }
         Harness harness = quick ? new Harness(1, 3, Duration.ofMinutes(2)) : new Harness(2, 5, Duration.ofMinutes(5));
         List<Result> results = new ArrayList<>();
@@ -101,6 +113,27 @@ public final class BenchMain implements Callable<Integer> {
         Report.writeMarkdown(results, out.resolve("table.md"));
         Report.writeChart(results, out.resolve("ratios.png"));
         System.out.println("\nwrote results.json, results.csv, table.md and ratios.png to " + out);
+        return 0;
+    }
+
+    private int manySubscriptions() throws Exception {
+        List<ManySubscriptions.Row> rows = new ArrayList<>();
+        int probes = quick ? 500 : 2_000;
+        try (KafkaServerForBench kafka = backends.contains("kafka") ? KafkaServerForBench.of(kafkaUrl) : null) {
+            for (String backend : backends) {
+                String url = switch (backend) {
+                    case "memory" -> "memory://bench-subscriptions";
+                    case "nats" -> natsUrl;
+                    case "rabbitmq" -> rabbitUrl;
+                    case "kafka" -> kafka.url();
+                    default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                            "--subscriptions measures memory, nats, rabbitmq or kafka, not '" + backend + "'");
+                };
+                int n = backend.equals("kafka") ? Math.min(subscriptions, KAFKA_SUBSCRIPTIONS) : subscriptions;
+                rows.add(new ManySubscriptions(backend, url, n, probes).run());
+            }
+        }
+        ManySubscriptions.print(rows, System.out);
         return 0;
     }
 

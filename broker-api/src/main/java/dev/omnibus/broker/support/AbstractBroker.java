@@ -62,6 +62,8 @@ public abstract class AbstractBroker implements Broker {
     private volatile Health.Status healthStatus = Health.Status.DISCONNECTED;
     private volatile Instant healthSince = Instant.now();
     private volatile String lastError;
+    private final Object poolLock = new Object();
+    private volatile HandlerPool handlerPool;
 
     protected AbstractBroker(String name, BrokerOptions options, Set<Capability> capabilities) {
         this.name = Objects.requireNonNull(name);
@@ -157,6 +159,7 @@ public abstract class AbstractBroker implements Broker {
                 try {
                     doDisconnect(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
                 } finally {
+                    shutdownHandlerPool();
                     healthTransition(Health.Status.DISCONNECTED);
                 }
             }
@@ -282,6 +285,35 @@ public abstract class AbstractBroker implements Broker {
     /** This broker's live subscriptions (a snapshot), e.g. to restore them after a reconnect. */
     protected final List<AbstractSubscription> subscriptions() {
         return List.copyOf(subscriptions);
+    }
+
+    /**
+     * The threads that run this broker's handlers, shared by all its subscriptions (see
+     * {@link HandlerPool}): made on first use with {@link BrokerOptions#threadFactory()}, shut down
+     * by {@link #disconnect()} once the subscriptions are closed, made anew after the next connect.
+     */
+    protected final HandlerPool handlerPool() {
+        HandlerPool p = handlerPool;
+        if (p != null) {
+            return p;
+        }
+        synchronized (poolLock) {
+            if (handlerPool == null) {
+                handlerPool = new HandlerPool(name + "-" + options.nodeId(), HandlerPool.defaultCoreThreads(), options.threadFactory());
+            }
+            return handlerPool;
+        }
+    }
+
+    private void shutdownHandlerPool() {
+        HandlerPool p;
+        synchronized (poolLock) {
+            p = handlerPool;
+            handlerPool = null;
+        }
+        if (p != null) {
+            p.shutdown();
+        }
     }
 
     /** Called by {@link AbstractSubscription} once it is closed. */

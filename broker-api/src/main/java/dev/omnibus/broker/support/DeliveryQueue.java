@@ -6,9 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,16 +16,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A subscription's bounded buffer and the threads that drain it into the handler.
+ * A subscription's bounded buffer, drained into the handler by the broker's shared {@link HandlerPool}.
  *
- * <p>{@code concurrency} worker threads take items in FIFO order and pass each to the
- * processor; with concurrency 1 items are processed one at a time in the order offered. When
- * the buffer is full the {@link OverflowPolicy} decides, and a warning names the subscription at
- * most once per {@link #WARN_INTERVAL} (with the number of items dropped meanwhile), so a slow
- * consumer is never silent.
+ * <p>The queue is a mailbox: an offer that finds no drain running submits one to the pool, and
+ * at most {@code concurrency} drains of one queue run at once, each passing items in FIFO order to
+ * the processor; with concurrency 1 items are processed one at a time in the order offered. A
+ * drain processes a batch (up to 64 items) and, if other work waits for a pool thread, yields
+ * and submits itself again, so one busy subscription cannot starve the others; with nothing
+ * waiting it goes on without a new submission. When the buffer is full the {@link OverflowPolicy}
+ * decides, and a warning names the subscription at most once per {@link #WARN_INTERVAL} (with the
+ * number of items dropped meanwhile), so a slow consumer is never silent.
  *
  * <p>{@link #close(Duration)} stops intake, lets running processors finish within the timeout
- * and returns the items that were never started, so a backend can hand them back.
+ * (then interrupts them) and returns the items that were never started, so a backend can hand them back.
  *
  * @param <T> the item type, typically the backend's event class
  */
@@ -36,79 +37,84 @@ public final class DeliveryQueue<T> {
     public static final Duration WARN_INTERVAL = Duration.ofSeconds(10);
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryQueue.class);
-    private static final Object POISON = new Object();
     private static final int BATCH = 64;
+    /** The batch the drain on this thread works on, if any: close() from a handler returns the rest of it. */
+    private static final ThreadLocal<Batch> CURRENT = new ThreadLocal<>();
 
     private final String name;
-    private final ArrayBlockingQueue<Object> queue;
+    private final BoundedBuffer buffer;
     private final OverflowPolicy overflow;
     private final long blockNanos;
     private final Consumer<? super T> processor;
     private final Consumer<? super T> onDrop;
-    private final List<Thread> workers = new ArrayList<>();
-    private final ConcurrentLinkedQueue<T> unstarted = new ConcurrentLinkedQueue<>();
+    private final HandlerPool pool;
+    private final int concurrency;
+    private final int batchSize;
+    private final Batch[] slots;
+    private final Drain drain = new Drain();
+    /** Drains submitted or running: never more than concurrency. */
+    private final AtomicInteger drains = new AtomicInteger();
+    /** Drains running (past their closed check): close() waits for them. */
+    private final AtomicInteger active = new AtomicInteger();
     private final AtomicInteger offering = new AtomicInteger();
-    private final ThreadLocal<Batch> current = new ThreadLocal<>();
+    /** Items that may still be handed out before some are settled; null: no bound. */
+    private final AtomicInteger credits;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL.toNanos());
-    private final int batchSize;
     private volatile boolean closed;
-    /** Set once close() collected the unstarted items: a worker that finishes later hands its rest to onDrop. */
+    /** Items drains took but did not start because the queue closed; guarded by this. */
+    private List<T> unstarted;
+    /** Set once close() collected the unstarted items: a drain that finishes later hands its rest to onDrop. */
     private boolean harvested;
 
     /**
-     * @param name        shown in thread names and warnings, e.g. the subscription's pattern
-     * @param concurrency number of worker threads (at least 1)
+     * @param name        shown in warnings, e.g. the subscription's pattern
+     * @param concurrency most items processed at once (at least 1)
      * @param capacity    buffer capacity (at least 1)
      * @param overflow    what a full buffer does
      * @param blockTimeout how long {@link OverflowPolicy#BLOCK} waits
-     * @param processor   called on a worker thread for each item; must not throw
+     * @param processor   called on a pool thread for each item; must not throw
      * @param onDrop      called for each item dropped by DROP_OLDEST / DROP_NEWEST, and for each item a
-     *                    worker still held when a handler outlived {@link #close(Duration)}'s timeout
+     *                    drain still held when a handler outlived {@link #close(Duration)}'s timeout
+     * @param pool        the threads that drain this queue, shared with the broker's other subscriptions
      */
     public DeliveryQueue(String name, int concurrency, int capacity, OverflowPolicy overflow, Duration blockTimeout,
-            Consumer<? super T> processor, Consumer<? super T> onDrop) {
-        this(name, concurrency, capacity, overflow, blockTimeout, processor, onDrop, null);
+            Consumer<? super T> processor, Consumer<? super T> onDrop, HandlerPool pool) {
+        this(name, concurrency, capacity, overflow, blockTimeout, processor, onDrop, pool, 0);
     }
 
     /**
-     * As {@link #DeliveryQueue(String, int, int, OverflowPolicy, Duration, Consumer, Consumer)}, with
-     * the workers made by {@code threadFactory} (null: named daemon platform threads), e.g.
-     * {@link dev.omnibus.broker.BrokerOptions#threadFactory()}.
+     * As {@link #DeliveryQueue(String, int, int, OverflowPolicy, Duration, Consumer, Consumer, HandlerPool)},
+     * with at most {@code unsettled} items handed to the processor and not yet {@link #settled()}
+     * (0: no bound), e.g. manual ack's prefetch. A drain that finds the bound reached ends instead of
+     * waiting, so no pool thread waits for a handler's ack; {@link #settled()} starts it again.
      */
     public DeliveryQueue(String name, int concurrency, int capacity, OverflowPolicy overflow, Duration blockTimeout,
-            Consumer<? super T> processor, Consumer<? super T> onDrop, ThreadFactory threadFactory) {
+            Consumer<? super T> processor, Consumer<? super T> onDrop, HandlerPool pool, int unsettled) {
         if (concurrency < 1 || capacity < 1) {
             throw new IllegalArgumentException("concurrency and capacity must be at least 1, were " + concurrency + " and " + capacity);
         }
         this.name = Objects.requireNonNull(name);
-        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.buffer = new BoundedBuffer(capacity);
         this.overflow = Objects.requireNonNull(overflow);
         this.blockNanos = blockTimeout.toNanos();
         this.processor = Objects.requireNonNull(processor);
         this.onDrop = Objects.requireNonNull(onDrop);
-        boolean batch = concurrency == 1;
-        // a worker never holds more than the buffer could: a batch is no way round bufferSize
-        this.batchSize = Math.min(BATCH, capacity);
+        this.pool = Objects.requireNonNull(pool);
+        this.concurrency = concurrency;
+        // a drain never holds more than the buffer could: a batch is no way round bufferSize; with
+        // concurrency above 1 each drain takes one item at a time, so that n run at once
+        this.batchSize = concurrency == 1 ? Math.min(BATCH, capacity) : 1;
+        this.credits = unsettled > 0 ? new AtomicInteger(unsettled) : null;
+        pool.demand(concurrency);
+        this.slots = new Batch[concurrency];
         for (int i = 0; i < concurrency; i++) {
-            Runnable work = () -> work(batch);
-            Thread t;
-            if (threadFactory == null) {
-                t = new Thread(work, "omnibus-" + name + "-" + i);
-                t.setDaemon(true);
-            } else {
-                t = threadFactory.newThread(work);
-                if (t == null) {
-                    throw new IllegalStateException("the handler thread factory " + threadFactory + " returned no thread for subscription '" + name + "'");
-                }
-            }
-            workers.add(t);
+            slots[i] = new Batch(this);
         }
-        workers.forEach(Thread::start);
     }
 
     /**
-     * Hands {@code item} to the workers, applying the overflow policy when the buffer is full.
+     * Hands {@code item} to the handler, applying the overflow policy when the buffer is full.
      *
      * @return false if the queue is closed (the item was not taken); true if taken or dropped by policy
      * @throws BufferFullException under FAIL, or under BLOCK after the block timeout
@@ -119,7 +125,8 @@ public final class DeliveryQueue<T> {
             if (closed) {
                 return false;
             }
-            if (queue.offer(item)) {
+            if (buffer.offer(item)) {
+                signal();
                 return true;
             }
             switch (overflow) {
@@ -129,25 +136,27 @@ public final class DeliveryQueue<T> {
                     return true;
                 case DROP_OLDEST:
                     do {
-                        Object old = queue.poll();
-                        if (old != null && old != POISON) {
+                        Object old = buffer.poll();
+                        if (old != null) {
                             full(1);
                             @SuppressWarnings("unchecked")
                             T dropped = (T) old;
                             onDrop.accept(dropped);
                         }
-                    } while (!queue.offer(item));
+                    } while (!buffer.offer(item));
+                    signal();
                     return true;
                 case FAIL:
                     full(0);
-                    throw new BufferFullException("buffer of subscription '" + name + "' is full (" + queue.size()
+                    throw new BufferFullException("buffer of subscription '" + name + "' is full (" + buffer.size()
                             + " messages); the handler is slower than the publishers: raise concurrency or bufferSize, "
                             + "or choose another overflow policy");
                 case BLOCK:
                 default:
                     full(0);
                     try {
-                        if (queue.offer(item, blockNanos, TimeUnit.NANOSECONDS)) {
+                        if (buffer.offer(item, blockNanos)) {
+                            signal();
                             return true;
                         }
                     } catch (InterruptedException e) {
@@ -163,19 +172,33 @@ public final class DeliveryQueue<T> {
         }
     }
 
-    /** Hands {@code item} to the workers only if the queue is open and has room; never blocks or drops. */
+    /** Hands {@code item} to the handler only if the queue is open and has room; never blocks or drops. */
     public boolean tryOffer(T item) {
         offering.incrementAndGet();
         try {
-            return !closed && queue.offer(item);
+            if (closed || !buffer.offer(item)) {
+                return false;
+            }
+            signal();
+            return true;
         } finally {
             offering.decrementAndGet();
         }
     }
 
+    /** One item handed to the processor is settled: with a bound on unsettled items, another may go. */
+    public void settled() {
+        if (credits != null) {
+            credits.incrementAndGet();
+            if (!buffer.isEmpty()) {
+                signal();
+            }
+        }
+    }
+
     /** Items waiting in the buffer. */
     public int size() {
-        return queue.size();
+        return buffer.size();
     }
 
     public boolean isClosed() {
@@ -183,9 +206,9 @@ public final class DeliveryQueue<T> {
     }
 
     /**
-     * Stops intake, waits up to {@code timeout} for running processors, stops the workers and
+     * Stops intake, waits up to {@code timeout} for running processors (then interrupts them) and
      * returns the items that were never started, in order. Idempotent; a second call returns an
-     * empty list. Safe to call from a worker thread (that worker is not waited for).
+     * empty list. Safe to call from a processor (its own drain is not waited for).
      */
     public List<T> close(Duration timeout) {
         synchronized (this) {
@@ -194,83 +217,60 @@ public final class DeliveryQueue<T> {
             }
             closed = true;
         }
+        pool.release(concurrency);
         long deadline = System.nanoTime() + timeout.toNanos();
-        // oldest first: the rest of the calling worker's batch (when a handler closes its own
-        // subscription), then what other workers had taken, then the buffer
-        List<T> result = restOfOwnBatch();
+        // oldest first: the rest of the calling drain's batch (when a handler closes its own
+        // subscription), then what other drains had taken, then the buffer
+        Batch own = CURRENT.get();
+        boolean self = own != null && own.queue == this;
+        List<T> result = self ? restOf(own) : new ArrayList<>();
         List<T> left = new ArrayList<>();
-        drainTo(left);
+        buffer.drainTo(left, Integer.MAX_VALUE);
         while (offering.get() > 0 && System.nanoTime() < deadline) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            drainTo(left);
+            buffer.drainTo(left, Integer.MAX_VALUE);
         }
-        drainTo(left);
-        // only poison enters from here on: intake is closed and no offer is in progress
-        try {
-            for (int i = 0; i < workers.size(); i++) {
-                long rest = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100));
-                if (!queue.offer(POISON, rest, TimeUnit.NANOSECONDS)) {
+        buffer.drainTo(left, Integer.MAX_VALUE);
+        int mine = self ? 1 : 0;
+        boolean interrupted = false;
+        synchronized (this) {
+            long rest;
+            while (active.get() > mine && (rest = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, rest);
+                } catch (InterruptedException e) {
+                    interrupted = true;
                     break;
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
-        Thread self = Thread.currentThread();
-        for (Thread w : workers) {
-            if (w == self) {
-                continue;
-            }
-            long rest = deadline - System.nanoTime();
-            try {
-                if (rest > 0) {
-                    TimeUnit.NANOSECONDS.timedJoin(w, rest);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            if (w.isAlive()) {
-                LOG.warn("Handler of subscription '{}' still running after the shutdown timeout of {}; interrupting it",
-                        name, timeout);
-                w.interrupt();
+        if (active.get() > mine) {
+            LOG.warn("Handler of subscription '{}' still running after the shutdown timeout of {}; interrupting it", name, timeout);
+            for (Batch b : slots) {
+                b.interruptUnless(self ? own : null);
             }
         }
         synchronized (this) {
             harvested = true;
-            T t;
-            while ((t = unstarted.poll()) != null) {
-                result.add(t);
+            if (unstarted != null) {
+                result.addAll(unstarted);
+                unstarted = null;
             }
         }
         result.addAll(left);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         return result;
     }
 
     @SuppressWarnings("unchecked")
-    private List<T> restOfOwnBatch() {
+    private List<T> restOf(Batch mine) {
         List<T> own = new ArrayList<>();
-        Batch mine = current.get();
-        if (mine != null) {
-            while (mine.next < mine.items.size()) {
-                Object o = mine.items.get(mine.next++);
-                if (o != POISON) {
-                    own.add((T) o);
-                }
-            }
+        while (mine.next < mine.items.size()) {
+            own.add((T) mine.items.get(mine.next++));
         }
         return own;
-    }
-
-    private void drainTo(List<T> out) {
-        Object o;
-        while ((o = queue.poll()) != null) {
-            if (o != POISON) {
-                @SuppressWarnings("unchecked")
-                T t = (T) o;
-                out.add(t);
-            }
-        }
     }
 
     private void full(int droppedNow) {
@@ -279,67 +279,130 @@ public final class DeliveryQueue<T> {
         long last = lastWarn.get();
         if (now - last >= WARN_INTERVAL.toNanos() && lastWarn.compareAndSet(last, now)) {
             dropped.addAndGet(-d);
-            LOG.warn("Slow consumer: buffer of subscription '{}' is full ({} messages, policy {}): {}", name, queue.size(), overflow,
+            LOG.warn("Slow consumer: buffer of subscription '{}' is full ({} messages, policy {}): {}", name, buffer.size(), overflow,
                     overflow == OverflowPolicy.BLOCK || overflow == OverflowPolicy.FAIL
                             ? "publishers are held back or refused; nothing is dropped"
                             : d + " messages dropped since the last warning");
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private void work(boolean batch) {
-        Batch b = new Batch(batch ? batchSize : 1);
-        current.set(b);
-        while (true) {
-            Object first;
-            try {
-                first = closed ? queue.poll() : queue.take();
-            } catch (InterruptedException e) {
-                if (closed) {
-                    return;
+    /** After an item entered the buffer (or a drain ended with items left): submits a drain if fewer run than may. */
+    private void signal() {
+        while (!closed) {
+            int d = drains.get();
+            if (d >= concurrency) {
+                return; // as many drains as may run are on it; one takes this item before it stops
+            }
+            if (drains.compareAndSet(d, d + 1)) {
+                try {
+                    pool.execute(drain);
+                } catch (RejectedExecutionException e) {
+                    // the broker is shutting down: the item stays in the buffer, and close() returns it
+                    drains.decrementAndGet();
+                    LOG.debug("Handler pool shut down; subscription '{}' keeps {} items for close()", name, buffer.size());
+                } catch (RuntimeException e) {
+                    // a thread factory that failed: the item stays in the buffer for the next offer or close()
+                    drains.decrementAndGet();
+                    LOG.error("Could not start a handler thread for subscription '{}': {}", name, e.toString(), e);
                 }
-                continue;
-            }
-            if (first == null) {
-                return;
-            }
-            b.items.add(first);
-            if (batch) {
-                queue.drainTo(b.items, batchSize - 1);
-            }
-            boolean stop = false;
-            // by index: a processor that closes this queue takes the rest of the batch (see close)
-            while (b.next < b.items.size()) {
-                Object o = b.items.get(b.next++);
-                if (o == POISON) {
-                    stop = true;
-                } else if (closed) {
-                    leftOver((T) o);
-                } else {
-                    try {
-                        processor.accept((T) o);
-                    } catch (RuntimeException | Error e) {
-                        // the processor must not throw; if it does, this worker goes on with the next item
-                        LOG.error("Processing an item of subscription '{}' failed; going on with the next: {}", name, e.toString(), e);
-                    }
-                }
-            }
-            b.items.clear();
-            b.next = 0;
-            if (stop) {
                 return;
             }
         }
     }
 
+    /** One run on a pool thread: batches until the buffer is empty, the queue closes, or other work waits. */
+    @SuppressWarnings("unchecked")
+    private void run() {
+        Batch b = claim();
+        CURRENT.set(b);
+        active.incrementAndGet();
+        try {
+            while (!closed) {
+                int want = reserve(batchSize);
+                int got = want == 0 ? 0 : buffer.drainTo(b.items, want);
+                if (credits != null && got < want) {
+                    credits.addAndGet(want - got);
+                }
+                if (got == 0) {
+                    break;
+                }
+                // by index: a processor that closes this queue takes the rest of the batch (see close)
+                while (b.next < b.items.size()) {
+                    T item = (T) b.items.get(b.next++);
+                    if (closed) {
+                        leftOver(item);
+                        continue;
+                    }
+                    try {
+                        processor.accept(item);
+                    } catch (RuntimeException | Error e) {
+                        // the processor must not throw; if it does, the drain goes on with the next item
+                        LOG.error("Processing an item of subscription '{}' failed; going on with the next: {}", name, e.toString(), e);
+                    }
+                }
+                b.items.clear();
+                b.next = 0;
+                if (pool.othersWaiting()) {
+                    break; // yield: submitted again below, behind the work that waits
+                }
+            }
+        } finally {
+            CURRENT.remove();
+            b.release();
+            if (active.decrementAndGet() == 0 && closed) {
+                synchronized (this) {
+                    notifyAll();
+                }
+            }
+            // after the decrement: an offer that saw this drain still counted has already put its item in the buffer
+            drains.decrementAndGet();
+            if (!buffer.isEmpty() && (credits == null || credits.get() > 0)) {
+                signal();
+            }
+        }
+    }
+
+    /** Up to {@code max} items this drain may take now: all of them without a bound on unsettled items. */
+    private int reserve(int max) {
+        if (credits == null) {
+            return max;
+        }
+        while (true) {
+            int c = credits.get();
+            if (c <= 0) {
+                return 0;
+            }
+            int take = Math.min(c, max);
+            if (credits.compareAndSet(c, c - take)) {
+                return take;
+            }
+        }
+    }
+
+    private Batch claim() {
+        Thread me = Thread.currentThread();
+        while (true) {
+            for (Batch b : slots) {
+                if (b.claim(me)) {
+                    return b;
+                }
+            }
+            // unreachable while drains <= concurrency: every running drain holds one slot
+            Thread.onSpinWait();
+        }
+    }
+
     /**
-     * An item a worker took but did not start because the queue closed: into the list close() returns,
+     * An item a drain took but did not start because the queue closed: into the list close() returns,
      * or, when close() already returned (a handler that outlived the timeout), to onDrop so that the
      * owner still hands it back.
      */
     private void leftOver(T item) {
         synchronized (this) {
             if (!harvested) {
+                if (unstarted == null) {
+                    unstarted = new ArrayList<>();
+                }
                 unstarted.add(item);
                 return;
             }
@@ -347,13 +410,48 @@ public final class DeliveryQueue<T> {
         onDrop.accept(item);
     }
 
-    /** What one worker took from the buffer and how far it got. */
-    private static final class Batch {
-        final List<Object> items;
-        int next;
+    @Override
+    public String toString() {
+        return "DeliveryQueue{" + name + ", buffered=" + buffer.size() + ", concurrency=" + concurrency + (closed ? ", closed" : "") + "}";
+    }
 
-        Batch(int capacity) {
-            items = new ArrayList<>(capacity);
+    /** The pool's task for this queue: one object, submitted once per drain. */
+    private final class Drain extends HandlerPool.Task {
+        @Override
+        public void run() {
+            DeliveryQueue.this.run();
+        }
+    }
+
+    /** What one drain took from the buffer, how far it got, and the thread running it. */
+    private static final class Batch {
+        final DeliveryQueue<?> queue;
+        final List<Object> items = new ArrayList<>();
+        int next;
+        private Thread owner;
+
+        Batch(DeliveryQueue<?> queue) {
+            this.queue = queue;
+        }
+
+        synchronized boolean claim(Thread t) {
+            if (owner != null) {
+                return false;
+            }
+            owner = t;
+            return true;
+        }
+
+        /** Under the lock that {@link #interruptUnless} takes: an interrupt meant for this queue's handler never reaches the next task of the thread. */
+        synchronized void release() {
+            owner = null;
+            Thread.interrupted();
+        }
+
+        synchronized void interruptUnless(Batch self) {
+            if (owner != null && this != self) {
+                owner.interrupt();
+            }
         }
     }
 }

@@ -21,11 +21,13 @@ import org.slf4j.LoggerFactory;
  * What happens to a subscription's deliveries, written once for every backend.
  *
  * <ul>
- *   <li><b>Hand-off:</b> deliveries pass a {@link DeliveryQueue} ({@code concurrency} workers,
- *       the subscription's buffer and overflow policy) to the handler, run with the auto-ack rules.
+ *   <li><b>Hand-off:</b> deliveries pass a {@link DeliveryQueue} (the subscription's buffer and
+ *       overflow policy, drained by at most {@code concurrency} threads of the broker's shared
+ *       {@link HandlerPool}) to the handler, run with the auto-ack rules.
  *   <li><b>Manual ack:</b> deliveries handed to the handler and not yet settled are tracked, so
- *       that closing can give them back, and bounded by {@code prefetch}: a worker hands the
- *       handler the next delivery only once fewer than {@code prefetch} are unsettled.
+ *       that closing can give them back, and bounded by {@code prefetch}: the handler gets the next
+ *       delivery only once fewer than {@code prefetch} are unsettled (meanwhile no thread waits:
+ *       the subscription's drain ends and the next settle starts it again).
  *   <li><b>After a failure</b> (the handler threw or nacked at attempt {@code n}): if the
  *       subscription's {@link RetryPolicy} retries it, the backend redelivers it after
  *       {@link RetryPolicy#delayAfter(int)}; otherwise (last attempt, or a non-retryable failure)
@@ -114,12 +116,11 @@ public final class DeliveryRule<H> {
     private final DeliveryQueue<Delivery<H>> queue;
     private final Set<Delivery<H>> unsettled;
     private final int prefetch;
-    private final Object room = new Object();
     private volatile boolean closing;
 
     /**
      * @param broker   the subscription's broker: dead letters are published through it, and its
-     *                 {@link dev.omnibus.broker.BrokerOptions#threadFactory()} makes the workers
+     *                 {@link HandlerPool} runs the handler
      * @param name     the subscription's name for threads and logs ({@code pattern} or {@code pattern@queue})
      * @param handler  the handler, interceptors already applied
      * @param options  the subscription's options (ack mode, concurrency, retry, dead-letter topic, overflow)
@@ -146,7 +147,7 @@ public final class DeliveryRule<H> {
                         LOG.debug("Message {} for subscription '{}' dropped by its overflow policy", d.message().id(), name);
                         verb("drop", d, () -> backend.dropped(d));
                     }
-                }, broker.options().threadFactory());
+                }, broker.handlerPool(), autoAck ? 0 : prefetch);
     }
 
     /** The subscription's name, as in threads and logs. */
@@ -259,9 +260,6 @@ public final class DeliveryRule<H> {
      */
     public void close(Duration timeout) {
         closing = true;
-        synchronized (room) {
-            room.notifyAll();
-        }
         for (Delivery<H> d : queue.close(timeout)) {
             giveBack(d, false);
         }
@@ -283,23 +281,13 @@ public final class DeliveryRule<H> {
         d.handleWith(handler, autoAck);
     }
 
-    /** Waits until fewer than prefetch deliveries are unsettled, then tracks {@code d}; false if closing meanwhile. */
+    /** Tracks {@code d}; false if closing. The queue handed it out only within prefetch (see DeliveryQueue's unsettled bound). */
     private boolean track(Delivery<H> d) {
-        synchronized (room) {
-            while (unsettled.size() >= prefetch) {
-                if (closing) {
-                    return false;
-                }
-                try {
-                    room.wait(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            unsettled.add(d);
-            return true;
+        if (closing) {
+            return false;
         }
+        unsettled.add(d);
+        return true;
     }
 
     void acked(Delivery<H> d) {
@@ -400,10 +388,8 @@ public final class DeliveryRule<H> {
     }
 
     private void untrack(Delivery<H> d) {
-        if (unsettled != null && unsettled.remove(d) && unsettled.size() < prefetch) {
-            synchronized (room) {
-                room.notifyAll();
-            }
+        if (unsettled != null && unsettled.remove(d)) {
+            queue.settled();
         }
     }
 

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * limits body plus headers.
  *
  * <p>Publishing hands the message (never copied) to each matching subscription's bounded buffer
- * on the publisher's thread; handlers run on each subscription's own worker threads.
+ * on the publisher's thread; handlers run on the broker's shared
+ * {@link dev.omnibus.broker.support.HandlerPool}, at most {@code concurrency} at once per subscription.
  */
 public final class MemoryBroker extends AbstractBroker implements CloudEventCapable {
     /** {@link CloudEventBinding#DEFAULT}: {@code ce-} headers, datacontenttype in {@code content-type}, values as they are. */

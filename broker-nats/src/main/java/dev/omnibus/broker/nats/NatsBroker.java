@@ -386,7 +386,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
 
     @Override
     protected AbstractSubscription doSubscribe(String topic, Handler handler, SubscribeOptions options) {
-        NatsSubscription s = new NatsSubscription(this, session, topic, handler, options);
+        NatsSubscription s = new NatsSubscription(this, session, topic, handler, options, handlerPool());
         s.start();
         return s;
     }

@@ -4,6 +4,7 @@ import dev.omnibus.broker.Message;
 import dev.omnibus.broker.MessageTooLargeException;
 import dev.omnibus.broker.SubscribeOptions;
 import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.impl.NatsMessage;
 import java.time.Duration;
@@ -26,6 +27,7 @@ final class NatsSession {
     private final NatsSettings settings;
     private final JetStreamManagement management;
     private final StreamManager streams;
+    private Dispatcher shared;
 
     NatsSession(Connection connection, ConnectionMonitor monitor, LivenessCheck liveness, ScheduledExecutorService timer,
             NatsSettings settings, JetStreamManagement management, StreamManager streams, String address, Duration connectTimeout) {
@@ -38,6 +40,19 @@ final class NatsSession {
         this.streams = streams;
         this.address = address;
         this.connectTimeout = connectTimeout;
+    }
+
+    /**
+     * The one jnats dispatcher (one thread) of every core-mode subscription on this connection,
+     * made on first use; it goes with the connection. Its callbacks only hand messages to the
+     * subscriptions' buffers and never wait.
+     */
+    synchronized Dispatcher sharedDispatcher() {
+        if (shared == null) {
+            shared = connection.createDispatcher();
+            monitor.register(shared, "(every core subscription: shared dispatcher)");
+        }
+        return shared;
     }
 
     /** How long JetStream waits for an ack before it redelivers. */

@@ -9,6 +9,7 @@ import dev.omnibus.broker.support.AbstractBroker;
 import dev.omnibus.broker.support.AbstractSubscription;
 import dev.omnibus.broker.support.Delivery;
 import dev.omnibus.broker.support.DeliveryRule;
+import dev.omnibus.broker.support.HandlerPool;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStreamApiException;
@@ -23,9 +24,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A subscription on NATS. Each has its own jnats {@link Dispatcher}, so a slow or blocked handler
- * never holds up another subscription; the shared {@link DeliveryRule} hands its deliveries to
- * {@code concurrency} workers (one keeps publish order) and decides after a failure. The verbs here:
+ * A subscription on NATS. Handlers never run on a jnats thread: the jnats dispatcher only hands a
+ * message to the shared {@link DeliveryRule}, whose buffer the broker's handler pool drains with at
+ * most {@code concurrency} threads (one keeps publish order); the rule also decides after a failure.
+ * In core mode every subscription of the broker shares one dispatcher (one jnats thread, however
+ * many subscriptions), and its hand-off never waits (see {@link Backlog}), so a slow subscription
+ * never holds up another; in JetStream mode each subscription keeps a dispatcher of its own, which
+ * closing drains (below). The verbs here:
  *
  * <p>Core mode: a (queue) subscription on the topic. A retry happens in this process after the
  * retry policy's delay; core NATS keeps nothing, so giving back drops (a crash loses what was in
@@ -47,6 +52,8 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
     private final String coreSubject;
     private final int corePrefixLength;
     private final DeliveryRule<io.nats.client.Message> rule;
+    /** Core mode: the hand-off from the shared dispatcher; null in JetStream mode. */
+    private final Backlog backlog;
     private volatile Dispatcher dispatcher;
     private volatile io.nats.client.Subscription coreSubscription;
     private volatile JetStreamIntake jetStream;
@@ -57,22 +64,28 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
     /** JetStream deliveries that arrived after intake stopped; handed back once our consumer subscription is gone. */
     private final List<io.nats.client.Message> stragglers = new java.util.ArrayList<>();
 
-    NatsSubscription(AbstractBroker broker, NatsSession session, String pattern, Handler handler, SubscribeOptions options) {
+    NatsSubscription(AbstractBroker broker, NatsSession session, String pattern, Handler handler, SubscribeOptions options,
+            HandlerPool pool) {
         super(broker, pattern, options);
         this.session = session;
         String prefix = session.requestPrefix();
         this.coreSubject = prefix == null ? pattern : prefix + "." + pattern;
         this.corePrefixLength = prefix == null ? 0 : prefix.length() + 1;
         this.rule = deliveryRule(handler, options.bufferSize(), this);
+        this.backlog = session.isJetStream() ? null : new Backlog(name(), rule, options.overflow(), pool);
     }
 
     /** Subscribes at the server; returns once the server has registered the interest. */
     void start() {
-        Connection conn = session.connection;
-        Dispatcher d = conn.createDispatcher();
-        dispatcher = d;
-        session.monitor.register(d, name());
         try {
+            Dispatcher d;
+            if (session.isJetStream()) {
+                d = session.connection.createDispatcher();
+                session.monitor.register(d, name());
+            } else {
+                d = session.sharedDispatcher();
+            }
+            dispatcher = d;
             coreSubscription = queue() == null ? d.subscribe(coreSubject, this::onCoreMessage)
                     : d.subscribe(coreSubject, queue(), this::onCoreMessage);
             if (session.isJetStream()) {
@@ -128,7 +141,12 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
         }
         String topic = msg.getSubject().substring(corePrefixLength);
         Message m = NatsWire.fromNats(msg, msg.getReplyTo());
-        rule.offer(topic, m, 1, null);
+        if (backlog != null) {
+            byte[] data = msg.getData();
+            backlog.offer(topic, m, data == null ? 0 : data.length);
+        } else {
+            rule.offer(topic, m, 1, null);
+        }
     }
 
     private void onJetStreamMessage(io.nats.client.Message msg) {
@@ -303,7 +321,8 @@ final class NatsSubscription extends AbstractSubscription implements DeliveryRul
                 LOG.debug("Could not hand back a message of '{}': {}", name(), e.toString());
             }
         }
-        if (d != null) {
+        if (d != null && session.isJetStream()) {
+            // core mode: the dispatcher is shared and stays; doStopIntake unsubscribed us from it
             session.monitor.unregister(d);
             try {
                 if (d.isActive()) {

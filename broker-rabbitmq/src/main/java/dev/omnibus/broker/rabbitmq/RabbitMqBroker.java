@@ -43,8 +43,8 @@ import java.util.concurrent.TimeoutException;
  * <p>{@link #publish} returns after RabbitMQ's confirm; while the connection recovers it waits up
  * to the publish timeout and then throws. A publish that reaches a durable group's classic queue
  * while that queue's cluster node is down is nacked through the group's guard exchange and throws
- * at once (see {@link StaticTopology}), instead of being confirmed and dropped. Handlers run on the subscriptions' own threads, never
- * on amqp-client's.
+ * at once (see {@link StaticTopology}), instead of being confirmed and dropped. Handlers run on the
+ * broker's shared {@link dev.omnibus.broker.support.HandlerPool}, never on amqp-client's threads.
  */
 public final class RabbitMqBroker extends AbstractBroker implements CloudEventCapable {
     /**
