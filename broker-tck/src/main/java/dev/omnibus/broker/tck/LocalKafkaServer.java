@@ -221,7 +221,7 @@ public final class LocalKafkaServer implements BrokerServer {
     }
 
     private void format() throws IOException {
-        Process p = new ProcessBuilder(java(STORAGE_TOOL, "format", "--ignore-formatted", "-t", clusterId, "-c",
+        Process p = new ProcessBuilder(java(STORAGE_TOOL, "format", "--ignore-formatted", "--cluster-id=" + clusterId, "-c",
                 dir.resolve("server.properties").toString())).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("format.log").toFile()).start();
         try {
