@@ -10,7 +10,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,8 +58,7 @@ public final class DeliveryQueue<T> {
     private final AtomicInteger offering = new AtomicInteger();
     /** Items that may still be handed out before some are settled; null: no bound. */
     private final AtomicInteger credits;
-    private final AtomicLong dropped = new AtomicLong();
-    private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_INTERVAL.toNanos());
+    private final WarningThrottle fullWarning = new WarningThrottle();
     private volatile boolean closed;
     /** Items drains took but did not start because the queue closed; guarded by this. */
     private List<T> unstarted;
@@ -274,11 +272,8 @@ public final class DeliveryQueue<T> {
     }
 
     private void full(int droppedNow) {
-        long d = dropped.addAndGet(droppedNow);
-        long now = System.nanoTime();
-        long last = lastWarn.get();
-        if (now - last >= WARN_INTERVAL.toNanos() && lastWarn.compareAndSet(last, now)) {
-            dropped.addAndGet(-d);
+        long d = fullWarning.occurred(droppedNow);
+        if (d >= 0) {
             LOG.warn("Slow consumer: buffer of subscription '{}' is full ({} messages, policy {}): {}", name, buffer.size(), overflow,
                     overflow == OverflowPolicy.BLOCK || overflow == OverflowPolicy.FAIL
                             ? "publishers are held back or refused; nothing is dropped"

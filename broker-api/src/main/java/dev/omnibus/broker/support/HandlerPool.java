@@ -57,7 +57,7 @@ public final class HandlerPool {
     private final ThreadPoolExecutor executor;
     private final Thread watchdog;
     private volatile boolean shutdown;
-    private long lastWarn = System.nanoTime() - DeliveryQueue.WARN_INTERVAL.toNanos();
+    private final WarningThrottle busyWarning = new WarningThrottle();
 
     /** Twice the available processors, at least {@link #MIN_CORE_THREADS}. */
     public static int defaultCoreThreads() {
@@ -241,9 +241,7 @@ public final class HandlerPool {
                     name, size, TimeUnit.NANOSECONDS.toMillis(waited));
             executor.setCorePoolSize(grown);
         } else {
-            long now = System.nanoTime();
-            if (now - lastWarn >= DeliveryQueue.WARN_INTERVAL.toNanos()) {
-                lastWarn = now;
+            if (busyWarning.ready()) {
                 LOG.warn("Handler pool of {}: all {} threads are busy (the maximum) and deliveries have waited {} ms for one;"
                         + " handlers that block for long hold the others up", name, size, TimeUnit.NANOSECONDS.toMillis(waited));
             }

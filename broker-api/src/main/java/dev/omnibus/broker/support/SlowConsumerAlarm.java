@@ -5,7 +5,6 @@ import dev.omnibus.broker.SlowConsumerListener;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +24,7 @@ public final class SlowConsumerAlarm {
     private final String queue;
     private final int prefetch;
     private final List<SlowConsumerListener> listeners;
-    private final AtomicLong since = new AtomicLong();
-    private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - DeliveryQueue.WARN_INTERVAL.toNanos());
+    private final WarningThrottle warning = new WarningThrottle();
 
     /**
      * @param brokerName the broker's provider name
@@ -53,11 +51,8 @@ public final class SlowConsumerAlarm {
                 OWN.warn("Slow-consumer listener {} failed; ignored", l, e);
             }
         }
-        long n = since.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastWarn.get();
-        if (now - last >= DeliveryQueue.WARN_INTERVAL.toNanos() && lastWarn.compareAndSet(last, now)) {
-            since.addAndGet(-n);
+        long n = warning.occurred(1);
+        if (n >= 0) {
             LOG.warn("Slow consumer: subscription '{}' has had a message waiting {} for its subscriber's demand ({} stalls since the "
                     + "last warning); at most prefetch={} messages are held here, the broker keeps the rest and no publisher is "
                     + "held back: request more, or consume faster", queue == null ? pattern : pattern + "@" + queue, waited, n, prefetch);

@@ -5,6 +5,7 @@ import dev.omnibus.broker.OverflowPolicy;
 import dev.omnibus.broker.support.DeliveryQueue;
 import dev.omnibus.broker.support.DeliveryRule;
 import dev.omnibus.broker.support.HandlerPool;
+import dev.omnibus.broker.support.WarningThrottle;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -37,8 +38,7 @@ final class Backlog {
     private ArrayDeque<Item> items;
     private long bytes;
     private boolean pushing;
-    private long dropped;
-    private long lastWarn = System.nanoTime() - DeliveryQueue.WARN_INTERVAL.toNanos();
+    private final WarningThrottle dropWarning = new WarningThrottle();
 
     private record Item(String topic, Message message, long size) {
     }
@@ -68,13 +68,10 @@ final class Backlog {
                 items = new ArrayDeque<>();
             }
             if (items.size() >= MAX_MESSAGES || bytes + size > MAX_BYTES) {
-                dropped++;
-                long now = System.nanoTime();
-                if (now - lastWarn >= DeliveryQueue.WARN_INTERVAL.toNanos()) {
-                    lastWarn = now;
+                long dropped = dropWarning.occurred(1);
+                if (dropped >= 0) {
                     LOG.warn("Slow consumer: subscription '{}' is {} messages behind its full buffer; {} messages dropped since the"
                             + " last warning (raise concurrency or bufferSize, or make the handler faster)", name, items.size(), dropped);
-                    dropped = 0;
                 }
                 return;
             }

@@ -1,6 +1,7 @@
 package dev.omnibus.broker.nats;
 
 import dev.omnibus.broker.support.DeliveryQueue;
+import dev.omnibus.broker.support.WarningThrottle;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Consumer;
@@ -23,12 +24,11 @@ import org.slf4j.LoggerFactory;
  */
 final class ConnectionMonitor implements ConnectionListener, ErrorListener {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionMonitor.class);
-    private static final long REPEAT_NANOS = DeliveryQueue.WARN_INTERVAL.toNanos();
 
     private final String address;
     private final List<String> secrets;
     private final Map<Consumer, String> consumerNames = new ConcurrentHashMap<>();
-    private final Map<String, Long> lastLogged = new ConcurrentHashMap<>();
+    private final Map<String, WarningThrottle> throttles = new ConcurrentHashMap<>();
     private final java.util.concurrent.CompletableFuture<String> refusal = new java.util.concurrent.CompletableFuture<>();
     private volatile Events lastEvent;
     private volatile boolean established;
@@ -197,13 +197,7 @@ final class ConnectionMonitor implements ConnectionListener, ErrorListener {
     }
 
     private boolean once(String key) {
-        long now = System.nanoTime();
-        Long last = lastLogged.get(key);
-        if (last != null && now - last < REPEAT_NANOS) {
-            return false;
-        }
-        lastLogged.put(key, now);
-        return true;
+        return throttles.computeIfAbsent(key, k -> new WarningThrottle()).ready();
     }
 
     private String safe(String text) {
