@@ -3,13 +3,10 @@ package dev.omnibus.broker.kafka;
 import dev.omnibus.broker.Broker;
 import dev.omnibus.broker.BrokerOptions;
 import dev.omnibus.broker.Brokers;
-import dev.omnibus.broker.tck.BrokerCompatibilityKit;
 import dev.omnibus.broker.tck.BrokerServer;
+import dev.omnibus.broker.tck.ContainerCompatibilityKit;
 import dev.omnibus.broker.tck.BrokerServers;
 import dev.omnibus.broker.tck.TcpProxy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 
 /**
  * The compatibility kit against Kafka (KRaft broker+controller) in containers started through
@@ -17,27 +14,20 @@ import org.junit.jupiter.api.BeforeAll;
  * tests, and a private one for the restart test. Skipped, with the reason, when no Docker engine
  * answers; image from {@code OMNIBUS_KAFKA_IMAGE} (built by scripts/docker-for-tests.sh).
  */
-class KafkaContainerCompatibilityTest extends BrokerCompatibilityKit {
-    private static BrokerServer shared;
-    private static BrokerServer restartable;
-
-    @BeforeAll
-    static void docker() {
-        Assumptions.assumeTrue(BrokerServers.dockerAvailable(), () -> "container-backed kit skipped: " + BrokerServers.whyNoDocker());
-        shared = BrokerServers.kafkaContainer();
+class KafkaContainerCompatibilityTest extends ContainerCompatibilityKit {
+    @Override
+    protected BrokerServer sharedServer() {
+        return BrokerServers.kafkaContainer();
     }
 
-    @AfterAll
-    static void stopPrivate() {
-        if (restartable != null) {
-            restartable.close();
-            restartable = null;
-        }
+    @Override
+    protected BrokerServer newPrivateServer() {
+        return BrokerServers.privateKafkaContainer();
     }
 
     @Override
     protected Broker createBroker(String nodeId) {
-        return Brokers.create(KafkaTestSupport.options(shared, nodeId));
+        return Brokers.create(KafkaTestSupport.options(sharedServer(), nodeId));
     }
 
     @Override
@@ -53,25 +43,17 @@ class KafkaContainerCompatibilityTest extends BrokerCompatibilityKit {
     /** Topics and consumer groups of the container's cluster. */
     @Override
     protected long serverResourceCount() {
-        return KafkaTestSupport.resourceCount(shared);
-    }
-
-    @Override
-    protected synchronized BrokerServer restartableServer() {
-        if (restartable == null) {
-            restartable = BrokerServers.privateKafkaContainer();
-        }
-        return restartable;
+        return KafkaTestSupport.resourceCount(sharedServer());
     }
 
     @Override
     protected BrokerOptions childOptions(String nodeId) {
-        return KafkaTestSupport.options(shared, nodeId);
+        return KafkaTestSupport.options(sharedServer(), nodeId);
     }
 
     /** A proxy in front of the container's CUT listener, which advertises the proxy's port (behaviours 32, 39, 43). */
     @Override
     protected TcpProxy cuttableProxy() {
-        return shared.cuttableProxy();
+        return sharedServer().cuttableProxy();
     }
 }
