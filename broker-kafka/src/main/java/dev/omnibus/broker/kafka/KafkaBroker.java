@@ -334,9 +334,10 @@ public final class KafkaBroker extends AbstractBroker implements CloudEventCapab
         }
         String what = "subscribe to '" + topic + "'" + (options.queue() != null ? " in group '" + options.queue() + "'" : "");
         long timeout = options().publishTimeout().toMillis();
+        boolean createdHere = false;
         if (!pattern) {
             try {
-                s.topics.ensure(topic).get(timeout, TimeUnit.MILLISECONDS);
+                createdHere = s.topics.ensureCreatedHere(topic).get(timeout, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException | InterruptedException e) {
                 throw new BrokerException("cannot " + what + ": " + topicFailure(topic, e).getMessage(), e);
             }
@@ -344,7 +345,7 @@ public final class KafkaBroker extends AbstractBroker implements CloudEventCapab
         if (options.queue() == null) {
             KafkaSubscription sub = new KafkaSubscription(this, topic, handler, options, NodeConsumer.MAX_POLL);
             try {
-                node(s).add(sub).get(timeout + 5_000, TimeUnit.MILLISECONDS);
+                node(s).add(sub, createdHere ? s.settings.partitions() : 0).get(timeout + 5_000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException | TimeoutException | InterruptedException e) {
                 sub.unsubscribe();
                 if (e instanceof InterruptedException) {

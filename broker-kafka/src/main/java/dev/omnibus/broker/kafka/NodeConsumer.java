@@ -27,7 +27,12 @@ import org.slf4j.LoggerFactory;
  * starts at the end and does not outlive its process. A subscription starts at the partitions' end
  * offsets when it subscribes, so it never replays history; a topic its pattern finds later (every
  * {@code metadataMaxAge}, or at once when this node creates it) is read from the first record
- * published at or after the subscription, so nothing published to it meanwhile is missed.
+ * published at or after the subscription, so nothing published to it meanwhile is missed. A topic
+ * that the subscribe call itself created is read from its first offset without asking the cluster
+ * anything (it holds nothing older than the call), so subscribing many new topics costs one
+ * topic creation each and no metadata or offset round trips. Records are dispatched through an
+ * index of the subscriptions that read each partition, so a record's cost does not grow with the
+ * number of subscriptions.
  *
  * <p>All consumer calls happen on its thread; others hand it commands.
  */
@@ -41,6 +46,8 @@ final class NodeConsumer implements Runnable {
     private final BlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final List<KafkaSubscription> subs = new ArrayList<>();
     private final Set<TopicPartition> assigned = new HashSet<>();
+    /** The subscriptions that read each assigned partition, in the order they started to. */
+    private final Map<TopicPartition, List<KafkaSubscription>> readers = new HashMap<>();
     private final Room room = new Room();
     private final Thread thread;
     private volatile boolean running = true;
@@ -57,10 +64,15 @@ final class NodeConsumer implements Runnable {
         thread.start();
     }
 
-    /** Adds {@code s}; completes once records published from now on reach it. */
-    CompletableFuture<Void> add(KafkaSubscription s) {
+    /**
+     * Adds {@code s}; completes once records published from now on reach it. {@code createdPartitions}:
+     * the partitions of its topic if its subscribe call just created it (read from offset 0), else 0.
+     */
+    CompletableFuture<Void> add(KafkaSubscription s, int createdPartitions) {
         return command(() -> {
-            if (s.regex == null) {
+            if (s.regex == null && createdPartitions > 0) {
+                coverCreated(s, s.topic(), createdPartitions);
+            } else if (s.regex == null) {
                 coverNew(s, s.topic());
             } else {
                 for (String topic : consumer.listTopics(callTimeout).keySet()) {
@@ -76,9 +88,15 @@ final class NodeConsumer implements Runnable {
     void remove(KafkaSubscription s) {
         command(() -> {
             subs.remove(s);
-            Set<TopicPartition> needed = new HashSet<>();
-            subs.forEach(x -> needed.addAll(x.next.keySet()));
-            if (assigned.retainAll(needed)) {
+            boolean changed = false;
+            for (TopicPartition p : s.next.keySet()) {
+                List<KafkaSubscription> rs = readers.get(p);
+                if (rs != null && rs.remove(s) && rs.isEmpty()) {
+                    readers.remove(p);
+                    changed |= assigned.remove(p);
+                }
+            }
+            if (changed) {
                 consumer.assign(assigned);
             }
         });
@@ -143,6 +161,31 @@ final class NodeConsumer implements Runnable {
         }
     }
 
+    /** Makes {@code s} read every partition of {@code topic}, which its subscribe call created, from offset 0. */
+    private void coverCreated(KafkaSubscription s, String topic, int partitions) {
+        List<TopicPartition> added = new ArrayList<>();
+        for (int i = 0; i < partitions; i++) {
+            TopicPartition p = new TopicPartition(topic, i);
+            read(s, p, 0L);
+            if (assigned.add(p)) {
+                added.add(p);
+            } else if (consumer.position(p, callTimeout) > 0) {
+                consumer.seek(p, 0L);
+            }
+        }
+        if (!added.isEmpty()) {
+            consumer.assign(assigned);
+            added.forEach(p -> consumer.seek(p, 0L));
+        }
+    }
+
+    /** {@code s} reads {@code p} from {@code offset}. */
+    private void read(KafkaSubscription s, TopicPartition p, long offset) {
+        if (s.next.put(p, offset) == null) {
+            readers.computeIfAbsent(p, k -> new ArrayList<>(1)).add(s);
+        }
+    }
+
     /**
      * Makes {@code s} read {@code topic}: from the end now, or ({@code sinceMillis}) from the first
      * record at or after it. False when the metadata lists no partitions of it (yet).
@@ -168,7 +211,7 @@ final class NodeConsumer implements Runnable {
         }
         for (TopicPartition p : parts) {
             long offset = from.get(p);
-            s.next.put(p, offset);
+            read(s, p, offset);
             if (assigned.add(p)) {
                 consumer.assign(assigned);
                 consumer.seek(p, offset);
@@ -288,8 +331,12 @@ final class NodeConsumer implements Runnable {
 
     private void dispatch(ConsumerRecord<byte[], byte[]> r) {
         TopicPartition p = new TopicPartition(r.topic(), r.partition());
+        List<KafkaSubscription> rs = readers.get(p);
+        if (rs == null) {
+            return;
+        }
         dev.omnibus.broker.Message m = null;
-        for (KafkaSubscription s : subs) {
+        for (KafkaSubscription s : rs) {
             Long want = s.next.get(p);
             if (want == null || r.offset() < want) {
                 continue;

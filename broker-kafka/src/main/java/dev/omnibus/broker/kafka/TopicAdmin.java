@@ -36,16 +36,30 @@ final class TopicAdmin {
     }
 
     CompletableFuture<Void> ensure(String topic, int partitions, Map<String, String> configs) {
+        return request(topic, partitions, configs).thenApply(mine -> null);
+    }
+
+    /**
+     * As {@link #ensure(String)}, and completes with true only if this very call asked the cluster
+     * and the cluster created the topic then: it then has {@code partitions} partitions and holds
+     * nothing published before this call. False when it existed already or another call created it.
+     */
+    CompletableFuture<Boolean> ensureCreatedHere(String topic) {
+        return request(topic, settings.partitions(), Map.of());
+    }
+
+    private CompletableFuture<Boolean> request(String topic, int partitions, Map<String, String> configs) {
         CompletableFuture<Void> f = known.get(topic);
         if (f != null && !f.isCompletedExceptionally()) {
-            return f;
+            return f.thenApply(v -> false);
         }
         CompletableFuture<Void> created = new CompletableFuture<>();
         CompletableFuture<Void> prior = f == null ? known.putIfAbsent(topic, created)
                 : known.replace(topic, f, created) ? null : known.get(topic);
         if (prior != null) {
-            return prior;
+            return prior.thenApply(v -> false);
         }
+        CompletableFuture<Boolean> mine = new CompletableFuture<>();
         Optional<Short> rf = settings.replicationFactor() < 0 ? Optional.empty() : Optional.of(settings.replicationFactor());
         NewTopic nt = new NewTopic(topic, Optional.of(partitions), rf).configs(configs);
         admin.createTopics(List.of(nt)).all().whenComplete((v, e) -> {
@@ -54,13 +68,16 @@ final class TopicAdmin {
                 LOG.debug("Created Kafka topic '{}' ({} partitions)", topic, partitions);
                 created.complete(null);
                 onCreated.accept(topic);
+                mine.complete(true);
             } else if (cause instanceof TopicExistsException) {
                 created.complete(null);
+                mine.complete(false);
             } else {
                 known.remove(topic, created);
                 created.completeExceptionally(cause);
+                mine.completeExceptionally(cause);
             }
         });
-        return created;
+        return mine;
     }
 }
