@@ -381,8 +381,9 @@ public final class DeliveryQueue<T> {
      * running, so an offer costs the buffer insert alone instead of a submission to the pool and
      * a wake-up per item. The wait adapts per queue, between {@link #LINGER_MIN_NANOS} and
      * {@link #LINGER_MAX_NANOS}: doubled when an item came, halved when none did, so a queue with
-     * sparse traffic spins only briefly. Gives up at once when the queue closes or other work waits
-     * for a pool thread.
+     * sparse traffic spins only briefly; it yields its core now and then, so that on a busy machine
+     * it does not hold up the thread it waits for. Gives up at once when the queue closes or other
+     * work waits for a pool thread.
      *
      * @return true if an item is there to take
      */
@@ -403,6 +404,9 @@ public final class DeliveryQueue<T> {
                 if (pool.othersWaiting()) {
                     return false;
                 }
+                // on a machine with fewer free cores than runnable threads, let the publisher run
+                Thread.yield();
+                continue;
             }
             Thread.onSpinWait();
         }
