@@ -35,8 +35,7 @@ public final class Limits {
      * @throws IllegalArgumentException naming the limit, the actual size, the header and the topic
      */
     public static void checkHeaders(String topic, Message message) {
-        Map<String, String> headers = message.headers();
-        int count = headers.size();
+        int count = message.headerCount();
         if (count <= MAX_HEADERS && message.headerBytes() <= MAX_HEADER_BYTES
                 && message.largestHeaderName() <= MAX_HEADER_NAME_BYTES && message.largestHeaderValue() <= MAX_HEADER_VALUE_BYTES) {
             return; // sizes computed once when the message was built
@@ -46,7 +45,7 @@ public final class Limits {
                     + " headers, more than the limit of " + MAX_HEADERS + " (Limits.MAX_HEADERS); move data into the body");
         }
         long total = 0;
-        for (Map.Entry<String, String> h : headers.entrySet()) {
+        for (Map.Entry<String, String> h : message.headers().entrySet()) {
             String name = h.getKey();
             int nameBytes = utf8Length(name);
             if (nameBytes > MAX_HEADER_NAME_BYTES) {

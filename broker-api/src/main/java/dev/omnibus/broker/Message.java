@@ -24,7 +24,16 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Message {
     private static final byte[] EMPTY = new byte[0];
 
-    private final Map<String, String> headers;
+    /**
+     * The headers; null until first asked for in a message whose only header is a generated id
+     * ({@link #of}, {@link #wrap} without an id), which keeps the id's 128 random bits in
+     * {@link #idHigh} and {@link #idLow} and formats them on first use. The id is drawn when the
+     * message is made, so it is the same from the publisher to every subscriber; formatting it
+     * twice (two threads racing) gives equal strings, so the race is benign, as for {@link String#hashCode()}.
+     */
+    private Map<String, String> headers;
+    private final long idHigh;
+    private final long idLow;
     private final byte[] body;
 
     /** UTF-8 size of all header names and values, and of the largest name and value (for {@link Limits}). */
@@ -32,17 +41,36 @@ public final class Message {
     private final int largestName;
     private final int largestValue;
 
-    /** A message whose only header is a generated id: its sizes are known without scanning. */
+    /** A message whose only header is {@code id}: its sizes are known without scanning. */
     private Message(String id, byte[] body) {
         this.headers = Map.of(Headers.ID, id);
+        this.idHigh = 0;
+        this.idLow = 0;
         this.body = body;
         this.largestName = Headers.ID.length();
         this.largestValue = id.length();
         this.headerBytes = largestName + largestValue;
     }
 
+    /**
+     * A message whose only header is an id generated now: the random bits are drawn here, the
+     * 32 hex characters (and the header map) made only when someone reads them, since a message
+     * handed within the process (the memory broker, a handler reading only the body) often never needs them.
+     */
+    private Message(byte[] body) {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        this.idHigh = r.nextLong();
+        this.idLow = r.nextLong();
+        this.body = body;
+        this.largestName = Headers.ID.length();
+        this.largestValue = ID_LENGTH;
+        this.headerBytes = largestName + largestValue;
+    }
+
     private Message(Map<String, String> headers, byte[] body) {
         this.headers = headers;
+        this.idHigh = 0;
+        this.idLow = 0;
         this.body = body;
         int total = 0;
         int name = 0;
@@ -63,17 +91,23 @@ public final class Message {
     public static Message of(byte[] body) {
         Objects.requireNonNull(body, "body must not be null; use new byte[0] for an empty body");
         // the common case without a builder: one header, the generated id
-        return new Message(newId(), body.length == 0 ? EMPTY : body.clone());
+        return new Message(body.length == 0 ? EMPTY : body.clone());
     }
 
     /** A message whose body is {@code body} in UTF-8. */
     public static Message of(String body) {
         Objects.requireNonNull(body, "body must not be null; use \"\" for an empty body");
-        return new Message(newId(), body.getBytes(StandardCharsets.UTF_8));
+        return new Message(body.getBytes(StandardCharsets.UTF_8));
     }
 
     int headerBytes() {
         return headerBytes;
+    }
+
+    /** Number of headers, without making the header map of a generated id. */
+    int headerCount() {
+        Map<String, String> h = headers;
+        return h == null ? 1 : h.size();
     }
 
     int largestHeaderName() {
@@ -91,7 +125,7 @@ public final class Message {
     public static Message wrap(Map<String, String> headers, byte[] body) {
         Objects.requireNonNull(body, "body");
         if (headers == null || headers.isEmpty()) {
-            return new Message(newId(), body);
+            return new Message(body);
         }
         if (headers.size() == 1) {
             // what most messages carry: only their id, which needs no map of its own
@@ -121,24 +155,29 @@ public final class Message {
     /** A builder holding this message's headers and body, to derive a variant. */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.headers.putAll(headers);
+        b.headers.putAll(headers());
         b.body = body;
         return b;
     }
 
     /** The message id, never null. */
     public String id() {
-        return headers.get(Headers.ID);
+        return headers().get(Headers.ID);
     }
 
     /** The header's value, or null when absent. */
     public String header(String name) {
-        return headers.get(name);
+        return headers().get(name);
     }
 
     /** All headers, unmodifiable, in insertion order. */
     public Map<String, String> headers() {
-        return headers;
+        Map<String, String> h = headers;
+        if (h == null) {
+            h = Map.of(Headers.ID, hex(idHigh, idLow));
+            headers = h;
+        }
+        return h;
     }
 
     /** The body. The array is the message's own: do not modify it. */
@@ -158,25 +197,32 @@ public final class Message {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Message m && headers.equals(m.headers) && Arrays.equals(body, m.body);
+        return o instanceof Message m && headers().equals(m.headers()) && Arrays.equals(body, m.body);
     }
 
     @Override
     public int hashCode() {
-        return 31 * headers.hashCode() + Arrays.hashCode(body);
+        return 31 * headers().hashCode() + Arrays.hashCode(body);
     }
 
     @Override
     public String toString() {
-        return "Message{id=" + id() + ", headers=" + headers.size() + ", body=" + body.length + " bytes}";
+        return "Message{id=" + id() + ", headers=" + headerCount() + ", body=" + body.length + " bytes}";
     }
 
     /** Generates a random 128-bit message id as 32 hex characters. */
     public static String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        byte[] hex = new byte[32];
-        fill(hex, 0, r.nextLong());
-        fill(hex, 16, r.nextLong());
+        return hex(r.nextLong(), r.nextLong());
+    }
+
+    private static final int ID_LENGTH = 32;
+
+    /** {@code high} and {@code low} as 32 hex characters. */
+    private static String hex(long high, long low) {
+        byte[] hex = new byte[ID_LENGTH];
+        fill(hex, 0, high);
+        fill(hex, 16, low);
         return new String(hex, StandardCharsets.ISO_8859_1);
     }
 

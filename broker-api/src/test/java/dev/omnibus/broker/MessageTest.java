@@ -47,6 +47,34 @@ class MessageTest {
     }
 
     @Test
+    @DisplayName("a generated id is drawn when the message is made: the same from every thread that reads it, in id(), header() and headers()")
+    void generatedIdSameEverywhere() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            Message m = i % 2 == 0 ? Message.of(new byte[] {1}) : Message.wrap(Map.of(), new byte[] {1});
+            String[] seen = new String[4];
+            Thread[] readers = new Thread[seen.length];
+            for (int t = 0; t < readers.length; t++) {
+                int k = t;
+                readers[t] = new Thread(() -> seen[k] = k % 2 == 0 ? m.id() : m.headers().get(Headers.ID));
+                readers[t].start();
+            }
+            for (Thread t : readers) {
+                t.join(5000);
+            }
+            assertThat(seen).containsOnly(m.id());
+            assertThat(m.header(Headers.ID)).isEqualTo(m.id());
+            assertThat(m.headers()).containsExactly(Map.entry(Headers.ID, m.id()));
+            assertThat(m).isEqualTo(Message.wrap(Map.of(Headers.ID, m.id()), new byte[] {1}))
+                    .hasSameHashCodeAs(Message.wrap(Map.of(Headers.ID, m.id()), new byte[] {1}));
+        }
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 100_000; i++) {
+            ids.add(Message.of(new byte[0]).id());
+        }
+        assertThat(ids).as("ids are unique").hasSize(100_000).allMatch(id -> id.matches("[0-9a-f]{32}"));
+    }
+
+    @Test
     @DisplayName("the headers map is unmodifiable and in insertion order")
     void headersUnmodifiable() {
         Message m = Message.builder().header("b", "2").header("a", "1").build();

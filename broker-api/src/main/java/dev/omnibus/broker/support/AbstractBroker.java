@@ -384,7 +384,10 @@ public abstract class AbstractBroker implements Broker {
         Topics.validateTopic(topic);
         Objects.requireNonNull(message, "message must not be null");
         Limits.checkHeaders(topic, message);
-        checkConnected("publish to '" + topic + "'");
+        if (!connected) {
+            // the message only on failure: building it on every publish cost the publish path a string per message
+            throw notConnected("publish to '" + topic + "'");
+        }
     }
 
     /** Validates backend-specific options for {@link #init}; throw IllegalArgumentException. Default: nothing. */

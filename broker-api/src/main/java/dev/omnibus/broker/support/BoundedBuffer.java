@@ -15,10 +15,17 @@ final class BoundedBuffer {
     private final int capacity;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notFull = lock.newCondition();
+    /** {@link #offer} results. */
+    static final int ADDED = 1;
+    static final int FULL = 0;
+    static final int CLOSED = -1;
+
     private Object[] items;
     private int head;
     /** Written under the lock, read without it by {@link #size()}. */
     private volatile int count;
+    /** Set by {@link #close}; guarded by the lock: an offer either gets in before, and close takes it, or sees it. */
+    private boolean closed;
 
     BoundedBuffer(int capacity) {
         this.capacity = capacity;
@@ -33,27 +40,47 @@ final class BoundedBuffer {
         return count == 0;
     }
 
-    /** Adds {@code item} if there is room. */
-    boolean offer(Object item) {
+    /** Adds {@code item} if there is room: {@link #ADDED}, {@link #FULL} or {@link #CLOSED}. */
+    int offer(Object item) {
         lock.lock();
         try {
-            return add(item);
+            return closed ? CLOSED : add(item) ? ADDED : FULL;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Adds {@code item}, waiting up to {@code nanos} for room. */
-    boolean offer(Object item, long nanos) throws InterruptedException {
+    /** Adds {@code item}, waiting up to {@code nanos} for room: {@link #ADDED}, {@link #FULL} (timed out) or {@link #CLOSED}. */
+    int offer(Object item, long nanos) throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            while (!add(item)) {
+            while (true) {
+                if (closed) {
+                    return CLOSED;
+                }
+                if (add(item)) {
+                    return ADDED;
+                }
                 if (nanos <= 0) {
-                    return false;
+                    return FULL;
                 }
                 nanos = notFull.awaitNanos(nanos);
             }
-            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Refuses every later offer ({@link #CLOSED}, also to those waiting for room) and moves what
+     * it holds, oldest first, into {@code out}. Idempotent.
+     */
+    <T> void close(List<? super T> out) {
+        lock.lock();
+        try {
+            closed = true;
+            drainTo(out, Integer.MAX_VALUE);
+            notFull.signalAll();
         } finally {
             lock.unlock();
         }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -22,12 +21,16 @@ import org.slf4j.LoggerFactory;
  * the processor; with concurrency 1 items are processed one at a time in the order offered. A
  * drain processes a batch (up to 64 items) and, if other work waits for a pool thread, yields
  * and submits itself again, so one busy subscription cannot starve the others; with nothing
- * waiting it goes on without a new submission. When the buffer is full the {@link OverflowPolicy}
+ * waiting it goes on without a new submission. A drain that empties the buffer waits a few
+ * microseconds for more before it ends (adaptively, see {@link #linger()}), so that an offer into a
+ * mailbox whose drain still runs costs the buffer insert alone. When the buffer is full the {@link OverflowPolicy}
  * decides, and a warning names the subscription at most once per {@link #WARN_INTERVAL} (with the
  * number of items dropped meanwhile), so a slow consumer is never silent.
  *
  * <p>{@link #close(Duration)} stops intake, lets running processors finish within the timeout
  * (then interrupts them) and returns the items that were never started, so a backend can hand them back.
+ * An offer racing with it is either among those items or refused ({@code false}), also one that
+ * waits for room under BLOCK.
  *
  * @param <T> the item type, typically the backend's event class
  */
@@ -37,6 +40,9 @@ public final class DeliveryQueue<T> {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryQueue.class);
     private static final int BATCH = 64;
+    /** Longest and shortest wait of a drain that emptied the buffer for the next item (see {@link #linger()}). */
+    static final long LINGER_MAX_NANOS = 20_000;
+    static final long LINGER_MIN_NANOS = 500;
     /** The batch the drain on this thread works on, if any: close() from a handler returns the rest of it. */
     private static final ThreadLocal<Batch> CURRENT = new ThreadLocal<>();
 
@@ -51,11 +57,12 @@ public final class DeliveryQueue<T> {
     private final int batchSize;
     private final Batch[] slots;
     private final Drain drain = new Drain();
+    /** The current wait of {@link #linger()}; only drains touch it, a lost update between two of them is harmless. */
+    private long lingerNanos = LINGER_MAX_NANOS;
     /** Drains submitted or running: never more than concurrency. */
     private final AtomicInteger drains = new AtomicInteger();
     /** Drains running (past their closed check): close() waits for them. */
     private final AtomicInteger active = new AtomicInteger();
-    private final AtomicInteger offering = new AtomicInteger();
     /** Items that may still be handed out before some are settled; null: no bound. */
     private final AtomicInteger credits;
     private final WarningThrottle fullWarning = new WarningThrottle();
@@ -118,70 +125,77 @@ public final class DeliveryQueue<T> {
      * @throws BufferFullException under FAIL, or under BLOCK after the block timeout
      */
     public boolean offer(T item) {
-        offering.incrementAndGet();
-        try {
-            if (closed) {
-                return false;
-            }
-            if (buffer.offer(item)) {
+        if (closed) {
+            return false;
+        }
+        int added = buffer.offer(item);
+        if (added == BoundedBuffer.ADDED) {
+            signal();
+            return true;
+        }
+        if (added == BoundedBuffer.CLOSED) {
+            return false;
+        }
+        return overflow(item);
+    }
+
+    /** The buffer was full: the overflow policy decides. */
+    private boolean overflow(T item) {
+        int added;
+        switch (overflow) {
+            case DROP_NEWEST:
+                full(1);
+                onDrop.accept(item);
+                return true;
+            case DROP_OLDEST:
+                do {
+                    Object old = buffer.poll();
+                    if (old != null) {
+                        full(1);
+                        @SuppressWarnings("unchecked")
+                        T dropped = (T) old;
+                        onDrop.accept(dropped);
+                    }
+                } while ((added = buffer.offer(item)) == BoundedBuffer.FULL);
+                if (added == BoundedBuffer.CLOSED) {
+                    return false;
+                }
                 signal();
                 return true;
-            }
-            switch (overflow) {
-                case DROP_NEWEST:
-                    full(1);
-                    onDrop.accept(item);
-                    return true;
-                case DROP_OLDEST:
-                    do {
-                        Object old = buffer.poll();
-                        if (old != null) {
-                            full(1);
-                            @SuppressWarnings("unchecked")
-                            T dropped = (T) old;
-                            onDrop.accept(dropped);
-                        }
-                    } while (!buffer.offer(item));
+            case FAIL:
+                full(0);
+                throw new BufferFullException("buffer of subscription '" + name + "' is full (" + buffer.size()
+                        + " messages); the handler is slower than the publishers: raise concurrency or bufferSize, "
+                        + "or choose another overflow policy");
+            case BLOCK:
+            default:
+                full(0);
+                try {
+                    added = buffer.offer(item, blockNanos);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BufferFullException("interrupted while waiting for room in the buffer of subscription '" + name + "'");
+                }
+                if (added == BoundedBuffer.ADDED) {
                     signal();
                     return true;
-                case FAIL:
-                    full(0);
-                    throw new BufferFullException("buffer of subscription '" + name + "' is full (" + buffer.size()
-                            + " messages); the handler is slower than the publishers: raise concurrency or bufferSize, "
-                            + "or choose another overflow policy");
-                case BLOCK:
-                default:
-                    full(0);
-                    try {
-                        if (buffer.offer(item, blockNanos)) {
-                            signal();
-                            return true;
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new BufferFullException("interrupted while waiting for room in the buffer of subscription '" + name + "'");
-                    }
-                    throw new BufferFullException("buffer of subscription '" + name + "' stayed full for "
-                            + Duration.ofNanos(blockNanos) + "; the handler is slower than the publishers: raise concurrency "
-                            + "or bufferSize, or choose another overflow policy");
-            }
-        } finally {
-            offering.decrementAndGet();
+                }
+                if (added == BoundedBuffer.CLOSED) {
+                    return false;
+                }
+                throw new BufferFullException("buffer of subscription '" + name + "' stayed full for "
+                        + Duration.ofNanos(blockNanos) + "; the handler is slower than the publishers: raise concurrency "
+                        + "or bufferSize, or choose another overflow policy");
         }
     }
 
     /** Hands {@code item} to the handler only if the queue is open and has room; never blocks or drops. */
     public boolean tryOffer(T item) {
-        offering.incrementAndGet();
-        try {
-            if (closed || !buffer.offer(item)) {
-                return false;
-            }
-            signal();
-            return true;
-        } finally {
-            offering.decrementAndGet();
+        if (closed || buffer.offer(item) != BoundedBuffer.ADDED) {
+            return false;
         }
+        signal();
+        return true;
     }
 
     /** One item handed to the processor is settled: with a bound on unsettled items, another may go. */
@@ -222,13 +236,9 @@ public final class DeliveryQueue<T> {
         Batch own = CURRENT.get();
         boolean self = own != null && own.queue == this;
         List<T> result = self ? restOf(own) : new ArrayList<>();
+        // an offer running now either got into the buffer before this, and is returned, or is refused
         List<T> left = new ArrayList<>();
-        buffer.drainTo(left, Integer.MAX_VALUE);
-        while (offering.get() > 0 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-            buffer.drainTo(left, Integer.MAX_VALUE);
-        }
-        buffer.drainTo(left, Integer.MAX_VALUE);
+        buffer.close(left);
         int mine = self ? 1 : 0;
         boolean interrupted = false;
         synchronized (this) {
@@ -319,6 +329,9 @@ public final class DeliveryQueue<T> {
                     credits.addAndGet(want - got);
                 }
                 if (got == 0) {
+                    if (want > 0 && linger()) {
+                        continue; // more came while this drain still ran: taken without a new submission
+                    }
                     break;
                 }
                 // by index: a processor that closes this queue takes the rest of the batch (see close)
@@ -355,6 +368,44 @@ public final class DeliveryQueue<T> {
                 signal();
             }
         }
+    }
+
+    /**
+     * With the buffer empty, waits a little for the next item before the drain ends: a publisher
+     * that offers faster than a pool thread wakes up (microseconds) then keeps finding its drain
+     * running, so an offer costs the buffer insert alone instead of a submission to the pool and
+     * a wake-up per item. The wait adapts per queue, between {@link #LINGER_MIN_NANOS} and
+     * {@link #LINGER_MAX_NANOS}: doubled when an item came, halved when none did, so a queue with
+     * sparse traffic spins only briefly; it yields its core now and then, so that on a busy machine
+     * it does not hold up the thread it waits for. Gives up at once when the queue closes or other
+     * work waits for a pool thread.
+     *
+     * @return true if an item is there to take
+     */
+    private boolean linger() {
+        long limit = lingerNanos;
+        long start = System.nanoTime();
+        int spins = 0;
+        while (!closed) {
+            if (!buffer.isEmpty()) {
+                lingerNanos = Math.min(LINGER_MAX_NANOS, 2 * limit);
+                return true;
+            }
+            if ((++spins & 7) == 0) {
+                if (System.nanoTime() - start >= limit) {
+                    lingerNanos = Math.max(LINGER_MIN_NANOS, limit / 2);
+                    return false;
+                }
+                if (pool.othersWaiting()) {
+                    return false;
+                }
+                // on a machine with fewer free cores than runnable threads, let the publisher run
+                Thread.yield();
+                continue;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
     }
 
     /** Up to {@code max} items this drain may take now: all of them without a bound on unsettled items. */

@@ -194,6 +194,23 @@ class DeliveryQueueTest {
         }
 
         @Test
+        @DisplayName("BLOCK waiting for room is refused at once when the queue closes, not held until the block timeout")
+        void blockRefusedOnClose() throws Exception {
+            DeliveryQueue<Integer> q = queue(1, 1, OverflowPolicy.BLOCK, LONG);
+            recorder.blockOn(0);
+            q.offer(0);
+            recorder.awaitStarted(0);
+            assertThat(q.offer(1)).isTrue();
+            CompletableFuture<Boolean> blocked = CompletableFuture.supplyAsync(() -> q.offer(2));
+            await().atMost(Duration.ofSeconds(5)).during(Duration.ofMillis(100)).until(() -> !blocked.isDone());
+            CompletableFuture<List<Integer>> closing = CompletableFuture.supplyAsync(() -> q.close(Duration.ofSeconds(5)));
+            assertThat(blocked.get(2, TimeUnit.SECONDS)).as("the waiting offer was refused: the item is the caller's again").isFalse();
+            recorder.release(0);
+            assertThat(closing.get(5, TimeUnit.SECONDS)).containsExactly(1);
+            assertThat(recorder.processed).containsExactly(0);
+        }
+
+        @Test
         @DisplayName("BLOCK returns as soon as room appears within the timeout")
         void blockSucceedsWhenRoomAppears() throws Exception {
             DeliveryQueue<Integer> q = queue(1, 1, OverflowPolicy.BLOCK, LONG);
