@@ -29,7 +29,8 @@ public interface Event {
      * Sends {@code reply} to the requester of this message. It returns once the reply is handed to
      * the broker, without waiting for the broker to confirm it (on every backend): a reply lost
      * after that shows as the requester's timeout, and the backend logs a warning where it learns of
-     * the loss (RabbitMQ: a nack or no confirm within the publish timeout; Kafka: a failed send).
+     * the loss (RabbitMQ: a reply returned because its reply queue is gone, or not sent within the
+     * publish timeout while the connection is down; Kafka: a failed send).
      * The request is acked as usual when the handler returns; it is not redelivered because its
      * reply was lost. A failure known at the call (a reply over the size limit, a broker
      * disconnecting) throws, as a publish would.
