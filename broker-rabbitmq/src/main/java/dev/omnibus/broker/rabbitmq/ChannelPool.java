@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Confirm-mode channels for publishing (or, for replies, plain channels). A thread borrows a channel for the few microseconds of
- * one {@code basicPublish} and gives it back, so no channel is ever used by two threads at once
+ * Confirm-mode channels for publishing (or, for replies, plain channels). A thread borrows a
+ * channel for the few microseconds of one {@code basicPublish} and gives it back, so no channel is ever used by two threads at once
  * while confirms are awaited without holding one. At most {@code size} channels exist; a channel
  * closed by a channel error (as RabbitMQ does to a publish over its size limit) is replaced, one
  * closed with the connection is kept, since amqp-client recovers it.
@@ -137,6 +137,15 @@ final class ChannelPool {
         if (confirms) {
             ch.confirmSelect();
             ch.addConfirmListener(p.tracker);
+        } else {
+            // nothing outstanding to fail on a plain channel: a channel error (a reply over the server's
+            // max_message_size, say) would otherwise lose what was just sent on it without a word
+            ch.addShutdownListener(cause -> {
+                if (!cause.isHardError() && !cause.isInitiatedByApplication()) {
+                    LOG.warn("RabbitMQ closed a reply channel: {}; a reply sent on it just before is lost (its request fails"
+                            + " with its timeout)", AmqpErrors.text(cause));
+                }
+            });
         }
         ch.addShutdownListener(p.tracker);
         ch.addReturnListener(returns);

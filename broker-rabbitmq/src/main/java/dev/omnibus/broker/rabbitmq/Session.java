@@ -75,9 +75,11 @@ final class Session {
      * channel: no confirm to wait for or to track (on a default-exchange route to an existing queue a
      * confirm says nothing the requester will not see, and the handler, and the ack of the request,
      * need not wait a second round trip). Mandatory, so a reply whose queue is gone is returned and
-     * logged as a warning (except to RabbitMQ's direct reply-to, which returns mandatory replies it delivers). A failure known at once (too large, disconnecting) throws; one while the
-     * connection is down is sent again once it recovers, and if it does not recover within the
-     * publish timeout the reply is logged as a warning. Either way the request then fails with its timeout.
+     * logged as a warning (except to RabbitMQ's direct reply-to, which returns mandatory replies it
+     * delivers). A failure known at once (too large, disconnecting) throws; one while the connection
+     * is down is sent again once it recovers, and if it does not recover within the publish timeout
+     * the reply is logged as a warning; a channel error is logged by {@link ChannelPool}. Either way
+     * the request then fails with its timeout.
      */
     void sendReply(String replyTo, Message reply) {
         // RabbitMQ returns a mandatory reply to direct reply-to even though it delivers it: not mandatory there
