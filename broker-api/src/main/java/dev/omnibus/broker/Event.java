@@ -26,7 +26,14 @@ public interface Event {
     void nack();
 
     /**
-     * Sends {@code reply} to the requester of this message.
+     * Sends {@code reply} to the requester of this message. It returns once the reply is handed to
+     * the broker, without waiting for the broker to confirm it (on every backend): a reply lost
+     * after that shows as the requester's timeout, and the backend logs a warning where it learns of
+     * the loss (RabbitMQ: a reply returned because its reply queue is gone, or not sent within the
+     * publish timeout while the connection is down; Kafka: a failed send).
+     * The request is acked as usual when the handler returns; it is not redelivered because its
+     * reply was lost. A failure known at the call (a reply over the size limit, a broker
+     * disconnecting) throws, as a publish would.
      *
      * @throws IllegalStateException if the message was not sent with {@link Broker#request}
      */

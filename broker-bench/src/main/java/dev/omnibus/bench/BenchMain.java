@@ -67,6 +67,9 @@ public final class BenchMain implements Callable<Integer> {
                     + " (kafka: topics of one partition, ?partitions=1)")
     int subscriptions;
 
+    @Option(names = "--scenario", hidden = true, paramLabel = "TEXT",
+            description = "Run only the scenarios whose name contains TEXT (e.g. 'request/reply'), for profiling one of them")
+    String scenario;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchMain()).execute(args));
@@ -89,7 +92,8 @@ public final class BenchMain implements Callable<Integer> {
         if (subscriptions > 0) {
             return manySubscriptions();
         }
-        Harness harness = quick ? new Harness(1, 3, Duration.ofMinutes(2)) : new Harness(2, 5, Duration.ofMinutes(5));
+        Harness harness = quick ? new Harness(1, 3, Duration.ofMinutes(2), scenario)
+                : new Harness(2, 5, Duration.ofMinutes(5), scenario);
         List<Result> results = new ArrayList<>();
         try (KafkaServerForBench kafka = backends.contains("kafka") ? KafkaServerForBench.of(kafkaUrl) : null;
                 NatsR3Bench natsCluster = backends.contains("nats-r3") ? NatsR3Bench.start() : null) {

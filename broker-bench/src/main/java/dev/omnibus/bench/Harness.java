@@ -20,17 +20,27 @@ public final class Harness {
     private final int warmups;
     private final int rounds;
     private final Duration roundTimeout;
+    private final String only;
 
     public Harness(int warmups, int rounds, Duration roundTimeout) {
+        this(warmups, rounds, roundTimeout, null);
+    }
+
+    /** @param only when not null, only the scenarios whose name contains it are run (for profiling one scenario) */
+    public Harness(int warmups, int rounds, Duration roundTimeout, String only) {
         this.warmups = warmups;
         this.rounds = rounds;
         this.roundTimeout = roundTimeout;
+        this.only = only;
     }
 
     /** Measures each workload with {@code count} messages of {@code bodySize} bytes per round. */
     public List<Result> run(String scenario, int bodySize, int count, List<Supplier<Workload>> factories) throws Exception {
         List<Workload> workloads = new ArrayList<>();
         List<Result> results = new ArrayList<>();
+        if (only != null && !scenario.contains(only)) {
+            return results;
+        }
         try {
             for (Supplier<Workload> f : factories) {
                 Workload w = f.get();

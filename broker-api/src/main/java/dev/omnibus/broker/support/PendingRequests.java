@@ -15,34 +15,60 @@ import org.slf4j.LoggerFactory;
 /**
  * Requests waiting for their reply, keyed by correlation id, each failing with a
  * {@link RequestException} when its timeout passes. Replies for unknown or expired ids are dropped
- * with a debug log.
+ * with a debug log. The timeouts share one {@link DeadlineSweep} on the timer (no task scheduled
+ * and cancelled per request); a request expires within a few milliseconds of its timeout.
  */
 public final class PendingRequests {
     private static final Logger LOG = LoggerFactory.getLogger(PendingRequests.class);
 
     private final ScheduledExecutorService timer;
+    private final DeadlineSweep sweep;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
     /** @param timer runs the timeouts; owned by the caller */
     public PendingRequests(ScheduledExecutorService timer) {
         this.timer = timer;
+        this.sweep = new DeadlineSweep(timer);
     }
 
     /**
-     * One request: the future its caller holds, and its own timeout task (one object per request,
-     * no completion callback). A request completed by the caller (cancelled, say) is forgotten when
-     * its timeout passes.
+     * One request: the future its caller holds and its deadline (one object per request, no
+     * completion callback). A request completed by the caller (cancelled, say) is forgotten by the
+     * next sweep.
      */
-    private final class Pending extends CompletableFuture<Message> implements Runnable {
+    private final class Pending extends CompletableFuture<Message> implements Runnable, DeadlineSweep.Deadline {
         private final String correlationId;
         private final String topic;
         private final Duration timeout;
+        private final long deadline;
+        /** Only when the sweep refused it (too many distinct timeouts): its own timer task. */
         private volatile ScheduledFuture<?> timer;
 
-        Pending(String correlationId, String topic, Duration timeout) {
+        Pending(String correlationId, String topic, Duration timeout, long deadline) {
             this.correlationId = correlationId;
             this.topic = topic;
             this.timeout = timeout;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return deadline;
+        }
+
+        /** Done: completed, failed, or cancelled by its caller (then it is forgotten here too). */
+        @Override
+        public boolean finished() {
+            if (isDone()) {
+                pending.remove(correlationId, this);
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void expire() {
+            run();
         }
 
         @Override
@@ -59,15 +85,23 @@ public final class PendingRequests {
                 t.cancel(false);
             }
         }
+
+        @Override
+        public String toString() {
+            return "request " + correlationId + " on '" + topic + "'";
+        }
     }
 
     /** Registers a request; the returned future completes with its reply or fails after {@code timeout}. */
     public CompletableFuture<Message> register(String correlationId, String topic, Duration timeout) {
-        Pending p = new Pending(correlationId, topic, timeout);
+        long nanos = timeout.toNanos();
+        Pending p = new Pending(correlationId, topic, timeout, System.nanoTime() + nanos);
         pending.put(correlationId, p);
-        p.timer = timer.schedule(p, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        if (p.isDone()) {
-            p.cancelTimeout(); // the reply (or a failure) came before the timeout was armed
+        if (!sweep.add(p, nanos)) {
+            p.timer = timer.schedule(p, nanos, TimeUnit.NANOSECONDS);
+            if (p.isDone()) {
+                p.cancelTimeout(); // the reply (or a failure) came before the timeout was armed
+            }
         }
         return p;
     }

@@ -32,16 +32,22 @@ class PendingRequestsTest {
     }
 
     @Test
-    @DisplayName("a reply completes its request and cancels the timeout")
+    @DisplayName("a reply completes its request; the timeouts share one timer task, gone once nothing is pending")
     void completes() throws Exception {
         CompletableFuture<Message> f = pending.register("c1", "prices.quote", Duration.ofSeconds(30));
-        assertThat(pending.size()).isEqualTo(1);
-        assertThat(timer.getQueue()).hasSize(1);
+        for (int i = 0; i < 100; i++) {
+            pending.register("more" + i, "prices.quote", Duration.ofSeconds(30 + i % 3));
+        }
+        assertThat(pending.size()).isEqualTo(101);
+        assertThat(timer.getQueue()).as("one sweep task for every request").hasSize(1);
         Message reply = Message.of("42");
         assertThat(pending.complete("c1", reply)).isTrue();
         assertThat(f.get(1, TimeUnit.SECONDS)).isSameAs(reply);
+        for (int i = 0; i < 100; i++) {
+            assertThat(pending.complete("more" + i, reply)).isTrue();
+        }
         assertThat(pending.size()).isZero();
-        assertThat(timer.getQueue()).as("timeout task cancelled").isEmpty();
+        await().atMost(Duration.ofSeconds(2)).until(() -> timer.getQueue().isEmpty());
         assertThat(pending.complete("c1", reply)).as("a second reply is dropped").isFalse();
     }
 
@@ -94,7 +100,7 @@ class PendingRequestsTest {
         assertThatThrownBy(a::join).cause().isSameAs(cause);
         assertThatThrownBy(b::join).cause().isSameAs(cause);
         assertThat(pending.size()).isZero();
-        assertThat(timer.getQueue()).isEmpty();
+        await().atMost(Duration.ofSeconds(2)).until(() -> timer.getQueue().isEmpty());
     }
 
     @Test
@@ -114,6 +120,21 @@ class PendingRequestsTest {
         CompletableFuture<String> body = f.thenApply(Message::bodyAsString);
         pending.complete("c10", Message.of("42"));
         assertThat(body.get(1, TimeUnit.SECONDS)).isEqualTo("42");
-        assertThat(timer.getQueue()).isEmpty();
+        await().atMost(Duration.ofSeconds(2)).until(() -> timer.getQueue().isEmpty());
+    }
+
+    @Test
+    @DisplayName("requests with more distinct timeouts than the sweep keeps lanes for still time out, each after its own")
+    void manyDistinctTimeouts() {
+        int n = DeadlineSweep.MAX_LANES + 10;
+        long start = System.nanoTime();
+        java.util.List<CompletableFuture<Message>> fs = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            fs.add(pending.register("d" + i, "t", Duration.ofMillis(100 + i)));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> fs.stream().allMatch(CompletableFuture::isDone));
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(100 + n - 1);
+        assertThat(fs).allSatisfy(f -> assertThatThrownBy(f::join).cause().isInstanceOf(RequestException.class));
+        assertThat(pending.size()).isZero();
     }
 }

@@ -13,6 +13,7 @@ import dev.omnibus.broker.event.CloudEventBinding;
 import dev.omnibus.broker.event.CloudEventCapable;
 import dev.omnibus.broker.support.AbstractBroker;
 import dev.omnibus.broker.support.AbstractSubscription;
+import dev.omnibus.broker.support.DeadlineSweep;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
@@ -71,6 +72,8 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
     private volatile ConnectionMonitor monitor;
     private volatile LivenessCheck liveness;
     private volatile ScheduledExecutorService timer;
+    /** The timeouts of this connection's requests, on {@link #timer}. */
+    private volatile DeadlineSweep requestDeadlines;
     private volatile JetStreamManagement management;
     private volatile StreamManager streams;
     /** JetStream mode only. */
@@ -157,6 +160,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
         monitor = m;
         liveness = new LivenessCheck(conn, m);
         timer = t;
+        requestDeadlines = new DeadlineSweep(t);
         publisher = jsp;
         connection = conn;
         session = new NatsSession(conn, m, liveness, t, s, management, streams, address(), options.connectTimeout());
@@ -403,7 +407,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
             return CompletableFuture.failedFuture(new NotConnectedException("cannot send request to '" + topic + "': "
                     + e.getMessage() + " (" + address() + ")"));
         }
-        CompletableFuture<Message> result = new CompletableFuture<>();
+        Request result = new Request(topic, timeout, answer);
         answer.whenComplete((reply, e) -> {
             if (e == null) {
                 result.complete(NatsWire.fromNats(reply, null));
@@ -419,14 +423,50 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
             }
         });
         // jnats checks request timeouts only every few seconds; hold the caller to its own timeout
-        ScheduledFuture<?> t = timer.schedule(() -> {
-            if (result.completeExceptionally(new RequestException("no reply to request on topic '" + topic + "' within "
+        if (!requestDeadlines.add(result, timeout.toNanos())) {
+            // more distinct timeouts in flight than the sweep keeps: this one gets a timer task of its own
+            ScheduledFuture<?> t = timer.schedule(result::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            result.whenComplete((r, e) -> t.cancel(false));
+        }
+        return result;
+    }
+
+    /** A request's future: fails with a {@link RequestException} once its timeout passes (and drops jnats' own future). */
+    private static final class Request extends CompletableFuture<Message> implements DeadlineSweep.Deadline {
+        private final String topic;
+        private final Duration timeout;
+        private final long deadline;
+        private final CompletableFuture<io.nats.client.Message> answer;
+
+        Request(String topic, Duration timeout, CompletableFuture<io.nats.client.Message> answer) {
+            this.topic = topic;
+            this.timeout = timeout;
+            this.deadline = System.nanoTime() + timeout.toNanos();
+            this.answer = answer;
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return deadline;
+        }
+
+        @Override
+        public boolean finished() {
+            return isDone();
+        }
+
+        @Override
+        public void expire() {
+            if (completeExceptionally(new RequestException("no reply to request on topic '" + topic + "' within "
                     + timeout + "; check that a subscriber answers it with event.reply(...)", false))) {
                 answer.cancel(true);
             }
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        result.whenComplete((r, e) -> t.cancel(false));
-        return result;
+        }
+
+        @Override
+        public String toString() {
+            return "request on '" + topic + "'";
+        }
     }
 
     /** How many messages were sent again because no answer was coming. */

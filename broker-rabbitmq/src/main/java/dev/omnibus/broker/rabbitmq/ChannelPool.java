@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Confirm-mode channels for publishing. A thread borrows a channel for the few microseconds of
- * one {@code basicPublish} and gives it back, so no channel is ever used by two threads at once
+ * Confirm-mode channels for publishing (or, for replies, plain channels). A thread borrows a
+ * channel for the few microseconds of one {@code basicPublish} and gives it back, so no channel is ever used by two threads at once
  * while confirms are awaited without holding one. At most {@code size} channels exist; a channel
  * closed by a channel error (as RabbitMQ does to a publish over its size limit) is replaced, one
  * closed with the connection is kept, since amqp-client recovers it.
@@ -27,16 +27,25 @@ import org.slf4j.LoggerFactory;
 final class ChannelPool {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelPool.class);
 
+    private static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
+
     private final Connection connection;
     private final ReturnListener returns;
+    private final boolean confirms;
     private final Semaphore permits;
     private final LinkedBlockingDeque<Pooled> idle = new LinkedBlockingDeque<>();
     private final List<Pooled> all = new ArrayList<>();
     private volatile boolean closed;
 
     ChannelPool(Connection connection, int size, ReturnListener returns) {
+        this(connection, size, returns, true);
+    }
+
+    /** @param confirms false: plain channels, and {@link #publish} returns a completed future once the message is written */
+    ChannelPool(Connection connection, int size, ReturnListener returns, boolean confirms) {
         this.connection = connection;
         this.returns = returns;
+        this.confirms = confirms;
         this.permits = new Semaphore(size);
     }
 
@@ -49,6 +58,10 @@ final class ChannelPool {
             byte[] body, long deadline) throws IOException, TimeoutException, InterruptedException {
         Pooled p = borrow(deadline);
         try {
+            if (!confirms) {
+                p.channel.basicPublish(exchange, routingKey, mandatory, props, body);
+                return SENT;
+            }
             long seq = p.channel.getNextPublishSeqNo();
             CompletableFuture<Void> confirm = p.tracker.track(seq);
             try {
@@ -120,9 +133,20 @@ final class ChannelPool {
         if (ch == null) {
             throw new IOException("RabbitMQ has no channel left on this connection (channel_max reached)");
         }
-        ch.confirmSelect();
         Pooled p = new Pooled(ch, new ConfirmTracker());
-        ch.addConfirmListener(p.tracker);
+        if (confirms) {
+            ch.confirmSelect();
+            ch.addConfirmListener(p.tracker);
+        } else {
+            // nothing outstanding to fail on a plain channel: a channel error (a reply over the server's
+            // max_message_size, say) would otherwise lose what was just sent on it without a word
+            ch.addShutdownListener(cause -> {
+                if (!cause.isHardError() && !cause.isInitiatedByApplication()) {
+                    LOG.warn("RabbitMQ closed a reply channel: {}; a reply sent on it just before is lost (its request fails"
+                            + " with its timeout)", AmqpErrors.text(cause));
+                }
+            });
+        }
         ch.addShutdownListener(p.tracker);
         ch.addReturnListener(returns);
         synchronized (all) {

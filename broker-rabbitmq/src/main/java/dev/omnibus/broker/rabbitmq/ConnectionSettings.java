@@ -42,7 +42,7 @@ final class ConnectionSettings {
             .where(d -> d.toMillis() >= 1 && d.toMillis() <= Integer.MAX_VALUE, "must be between 1 ms and 24 days")
             .defaultText("`60000` (ms or ISO-8601)");
     static final BackendProperty<Integer> PUBLISH_CHANNELS = BackendProperty.ofInt("publishChannels", DEFAULT_PUBLISH_CHANNELS,
-            1, 1024, "size of the pool of confirm-mode publishing channels");
+            1, 1024, "size of the pool of confirm-mode publishing channels (and at most as many plain channels for replies)");
     static final BackendProperty<Long> MAX_MESSAGE_BYTES = BackendProperty.ofLong("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES,
             1, Integer.MAX_VALUE, "body size refused before sending; set it to the server's `max_message_size`");
     static final BackendProperty<Duration> RECOVERY_INTERVAL = BackendProperty.ofDuration("recoveryInterval",

@@ -6,6 +6,7 @@ import dev.omnibus.broker.Message;
 import dev.omnibus.broker.MessageTooLargeException;
 import dev.omnibus.broker.PublishException;
 import dev.omnibus.broker.support.ConnectionGate;
+import dev.omnibus.broker.support.DeadlineSweep;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -30,8 +31,12 @@ final class Publisher {
     private static final long RETRY_PAUSE_MILLIS = 50;
 
     private final ChannelPool pool;
+    /** Plain channels for what is sent without a confirm (replies). */
+    private final ChannelPool unconfirmed;
     private final ConnectionGate gate;
     private final ScheduledExecutorService timer;
+    /** Every publish's timeout (all alike: the publish timeout), on one timer task. */
+    private final DeadlineSweep deadlines;
     private final Executor retries;
     private final Duration timeout;
     private final long maxMessageBytes;
@@ -39,11 +44,13 @@ final class Publisher {
     private final String address;
     private final String unavailable;
 
-    Publisher(ChannelPool pool, ConnectionGate gate, ScheduledExecutorService timer, Executor retries,
+    Publisher(ChannelPool pool, ChannelPool unconfirmed, ConnectionGate gate, ScheduledExecutorService timer, Executor retries,
             ConnectionSettings settings, String address) {
         this.pool = pool;
+        this.unconfirmed = unconfirmed;
         this.gate = gate;
         this.timer = timer;
+        this.deadlines = new DeadlineSweep(timer);
         this.retries = retries;
         this.timeout = settings.options.publishTimeout();
         this.maxMessageBytes = settings.maxMessageBytes;
@@ -58,15 +65,27 @@ final class Publisher {
      * messages (a topic, or the queue of a reply).
      */
     CompletableFuture<Void> send(String exchange, String routingKey, String what, Message message, boolean mandatory) {
+        return send(exchange, routingKey, what, message, mandatory, true);
+    }
+
+    /**
+     * {@link #send}; with {@code confirmed} false on a plain channel, and the future completes once the
+     * message is written to the connection (still sent again after a connection loss, and failing
+     * after the publish timeout if the connection does not come back).
+     */
+    CompletableFuture<Void> send(String exchange, String routingKey, String what, Message message, boolean mandatory,
+            boolean confirmed) {
         if (message.size() > maxMessageBytes) {
             return CompletableFuture.failedFuture(new MessageTooLargeException(what, message.size(), maxMessageBytes));
         }
-        Outgoing o = new Outgoing(exchange, routingKey, what, AmqpCodec.properties(message, persistent), message.body(),
-                mandatory, System.nanoTime() + timeout.toNanos());
+        Outgoing o = new Outgoing(confirmed ? pool : unconfirmed, exchange, routingKey, what, AmqpCodec.properties(message, persistent),
+                message.body(), mandatory, System.nanoTime() + timeout.toNanos());
         try {
-            ScheduledFuture<?> expiry = timer.schedule(() -> o.result.completeExceptionally(expired(o)),
-                    timeout.toNanos(), TimeUnit.NANOSECONDS);
-            o.result.whenComplete((v, e) -> expiry.cancel(false));
+            if (!deadlines.add(o, timeout.toNanos())) {
+                // cannot happen (one timeout value, so one lane), but never leave a publish without its timeout
+                ScheduledFuture<?> expiry = timer.schedule(o::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+                o.result.whenComplete((v, e) -> expiry.cancel(false));
+            }
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new PublishException("cannot publish to '" + what + "': the broker is disconnecting"));
         }
@@ -88,6 +107,17 @@ final class Publisher {
             Thread.currentThread().interrupt();
             throw new PublishException("interrupted while waiting for RabbitMQ to confirm the publish to '" + what
                     + "'; the message may or may not have been published");
+        }
+    }
+
+    /** Throws what a completed {@code f} failed with, as {@link #sendAndWait} would; nothing if it succeeded or is pending. */
+    void rethrowIfFailed(CompletableFuture<Void> f) {
+        if (f.isCompletedExceptionally()) {
+            try {
+                f.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                throw rethrow(e);
+            }
         }
     }
 
@@ -114,7 +144,7 @@ final class Publisher {
         }
         CompletableFuture<Void> confirm;
         try {
-            confirm = pool.publish(o.exchange, o.routingKey, o.mandatory, o.props, o.body, o.deadline);
+            confirm = o.via.publish(o.exchange, o.routingKey, o.mandatory, o.props, o.body, o.deadline);
         } catch (TimeoutException e) {
             o.result.completeExceptionally(expired(o));
             return;
@@ -189,7 +219,8 @@ final class Publisher {
                 + " at " + address + "; the message may not have been published, retry it or raise publishTimeout");
     }
 
-    private static final class Outgoing {
+    private final class Outgoing implements DeadlineSweep.Deadline {
+        final ChannelPool via;
         final String exchange;
         final String routingKey;
         final String what;
@@ -199,8 +230,9 @@ final class Publisher {
         final long deadline;
         final CompletableFuture<Void> result = new CompletableFuture<>();
 
-        Outgoing(String exchange, String routingKey, String what, AMQP.BasicProperties props, byte[] body, boolean mandatory,
-                long deadline) {
+        Outgoing(ChannelPool via, String exchange, String routingKey, String what, AMQP.BasicProperties props, byte[] body,
+                boolean mandatory, long deadline) {
+            this.via = via;
             this.exchange = exchange;
             this.routingKey = routingKey;
             this.what = what;
@@ -208,6 +240,26 @@ final class Publisher {
             this.body = body;
             this.mandatory = mandatory;
             this.deadline = deadline;
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return deadline;
+        }
+
+        @Override
+        public boolean finished() {
+            return result.isDone();
+        }
+
+        @Override
+        public void expire() {
+            result.completeExceptionally(expired(this));
+        }
+
+        @Override
+        public String toString() {
+            return "publish to '" + what + "'";
         }
     }
 }

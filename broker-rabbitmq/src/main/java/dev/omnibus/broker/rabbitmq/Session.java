@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * their broker for it.
  */
 final class Session {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Session.class);
+    /** The pseudo-queue prefix of RabbitMQ's direct reply-to. */
+    static final String DIRECT_REPLY_TO = "amq.rabbitmq.reply-to";
     private static final AtomicLong CONSUMERS = new AtomicLong();
 
     final ConnectionSettings settings;
@@ -37,6 +40,8 @@ final class Session {
     private final java.util.Set<GroupConsumer> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private RabbitMqBroker broker;
     ChannelPool pool;
+    /** Plain (non-confirm) channels for replies. */
+    ChannelPool replyPool;
     Publisher publisher;
     NodeConsumer node;
 
@@ -65,9 +70,32 @@ final class Session {
         return publisher.send(topology.exchange, topic, topic, message, false);
     }
 
-    /** Sends a reply straight to the requester's reply queue through the default exchange. */
+    /**
+     * Sends a reply straight to the requester's reply queue through the default exchange, on a plain
+     * channel: no confirm to wait for or to track (on a default-exchange route to an existing queue a
+     * confirm says nothing the requester will not see, and the handler, and the ack of the request,
+     * need not wait a second round trip). Mandatory, so a reply whose queue is gone is returned and
+     * logged as a warning (except to RabbitMQ's direct reply-to, which returns mandatory replies it
+     * delivers). A failure known at once (too large, disconnecting) throws; one while the connection
+     * is down is sent again once it recovers, and if it does not recover within the publish timeout
+     * the reply is logged as a warning; a channel error is logged by {@link ChannelPool}. Either way
+     * the request then fails with its timeout.
+     */
     void sendReply(String replyTo, Message reply) {
-        publisher.sendAndWait("", replyTo, "reply queue '" + replyTo + "'", reply, false);
+        // RabbitMQ returns a mandatory reply to direct reply-to even though it delivers it: not mandatory there
+        boolean mandatory = !replyTo.startsWith(DIRECT_REPLY_TO);
+        CompletableFuture<Void> sent = publisher.send("", replyTo, replyTo, reply, mandatory, false);
+        if (sent.isDone()) {
+            // failed before it was sent: the handler sees it, as for a publish
+            publisher.rethrowIfFailed(sent);
+            return;
+        }
+        sent.whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.warn("Reply {} to '{}' (correlation id {}) was not delivered: {}; the request fails with its timeout",
+                        reply.id(), replyTo, reply.header(dev.omnibus.broker.Headers.CORRELATION_ID), e.getMessage());
+            }
+        });
     }
 
     /** A group consumer of this session (for the check after a connection recovery). */
@@ -126,7 +154,11 @@ final class Session {
         topology.declareBase(connection);
         pool = new ChannelPool(connection, settings.publishChannels,
                 (code, text, exchange, key, props, body) -> broker.onReturn(code, text, exchange, key, props));
-        publisher = new Publisher(pool, gate, timer, retries, settings, address);
+        // a reply whose queue is gone (its requester disconnected) comes back as mandatory: say so
+        replyPool = new ChannelPool(connection, settings.publishChannels, (code, text, exchange, key, props, body) ->
+                LOG.warn("Reply {} to '{}' (correlation id {}) was returned by RabbitMQ at {}: {}; its requester is gone",
+                        props.getMessageId(), key, props.getCorrelationId(), address, text), false);
+        publisher = new Publisher(pool, replyPool, gate, timer, retries, settings, address);
         node = new NodeConsumer(topology, pending);
         node.start(connection, settings.nodePrefetch, consumerTag(), consumerTag());
     }
@@ -151,6 +183,9 @@ final class Session {
         pending.failAll(new NotConnectedException("request abandoned: the rabbitmq broker at " + address + " disconnected"));
         if (pool != null) {
             pool.close();
+        }
+        if (replyPool != null) {
+            replyPool.close();
         }
         topology.close();
         try {

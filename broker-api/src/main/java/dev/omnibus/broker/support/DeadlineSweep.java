@@ -1,0 +1,137 @@
+package dev.omnibus.broker.support;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Timeouts of many short-lived operations (publishes awaiting a confirm, requests awaiting a reply)
+ * on one timer task, instead of a task scheduled and cancelled per operation: adding one costs a
+ * queue node, no lock shared with the timer and no timer-thread wake-up. Almost every operation
+ * finishes long before its deadline; the sweep only drops those.
+ *
+ * <p>Operations are kept in one FIFO lane per timeout value, so each lane is in deadline order and
+ * the sweep looks only at the head of each lane: it drops finished heads and expires heads whose
+ * deadline has passed. While anything is kept the sweep runs at least every
+ * {@link #RESOLUTION} (so finished operations are released soon) and at the earliest pending
+ * deadline, so an operation expires within a few milliseconds of its deadline; with nothing kept,
+ * no task is scheduled. The number of lanes is bounded ({@link #MAX_LANES}): beyond it
+ * {@link #add} refuses, and the caller arms a timer of its own.
+ */
+public final class DeadlineSweep {
+    /** Longest gap between two sweeps while something is kept. */
+    public static final Duration RESOLUTION = Duration.ofMillis(50);
+    /** Most distinct timeout values (lanes) one sweep keeps. */
+    public static final int MAX_LANES = 64;
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadlineSweep.class);
+    private static final long RESOLUTION_NANOS = RESOLUTION.toNanos();
+    private static final long MIN_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    /** An operation with a deadline. */
+    public interface Deadline {
+        /** The {@link System#nanoTime()} by which it must be done. */
+        long deadlineNanos();
+
+        /** True once it finished (or failed) by itself: the sweep forgets it. */
+        boolean finished();
+
+        /** Its deadline passed and it is not done: fail it. Called once, on the timer's thread. */
+        void expire();
+    }
+
+    private final ScheduledExecutorService timer;
+    private final Map<Long, Queue<Deadline>> lanes = new ConcurrentHashMap<>();
+    private final AtomicBoolean armed = new AtomicBoolean();
+    private final Runnable sweep = this::sweep;
+
+    /** @param timer runs the sweep; owned by the caller */
+    public DeadlineSweep(ScheduledExecutorService timer) {
+        this.timer = timer;
+    }
+
+    /**
+     * Keeps {@code d}, whose deadline is {@code timeoutNanos} after now, until it is done or expired.
+     *
+     * @return false if this sweep keeps {@link #MAX_LANES} other timeout values already (nothing kept)
+     * @throws RejectedExecutionException if the timer is shut down
+     */
+    public boolean add(Deadline d, long timeoutNanos) {
+        if (timer.isShutdown()) {
+            throw new RejectedExecutionException("timer shut down");
+        }
+        Queue<Deadline> lane = lanes.get(timeoutNanos);
+        if (lane == null) {
+            if (lanes.size() >= MAX_LANES) {
+                return false;
+            }
+            lane = lanes.computeIfAbsent(timeoutNanos, k -> new ConcurrentLinkedQueue<>());
+        }
+        lane.add(d);
+        if (!armed.get() && armed.compareAndSet(false, true)) {
+            schedule(Math.min(timeoutNanos, RESOLUTION_NANOS));
+        }
+        return true;
+    }
+
+    /** Operations kept (done ones not swept yet included); for tests. */
+    public int size() {
+        int n = 0;
+        for (Queue<Deadline> lane : lanes.values()) {
+            n += lane.size();
+        }
+        return n;
+    }
+
+    private void schedule(long delayNanos) {
+        try {
+            timer.schedule(sweep, Math.max(MIN_DELAY_NANOS, delayNanos), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            armed.set(false); // shutting down: whoever owns the operations fails them
+        }
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        boolean kept = false;
+        // lanes are never removed (at most MAX_LANES of them), so no add can land in a forgotten lane
+        for (Queue<Deadline> lane : lanes.values()) {
+            for (Deadline d; (d = lane.peek()) != null; ) {
+                if (d.finished()) {
+                    lane.poll();
+                } else if (d.deadlineNanos() - now <= 0) {
+                    lane.poll();
+                    try {
+                        d.expire();
+                    } catch (RuntimeException e) {
+                        // one operation's failure must not stop the sweep
+                        LOG.warn("Expiring {} failed: {}", d, e.toString());
+                    }
+                } else {
+                    next = Math.min(next, d.deadlineNanos() - now);
+                    break;
+                }
+            }
+            kept |= !lane.isEmpty();
+        }
+        armed.set(false);
+        // an add() that saw armed == true just before the line above is in its lane now: look again
+        if (!kept) {
+            for (Queue<Deadline> lane : lanes.values()) {
+                kept |= !lane.isEmpty();
+            }
+        }
+        if (kept && armed.compareAndSet(false, true)) {
+            schedule(Math.min(next, RESOLUTION_NANOS));
+        }
+    }
+}
