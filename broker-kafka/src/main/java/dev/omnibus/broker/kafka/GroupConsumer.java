@@ -126,6 +126,9 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
                         continue;
                     }
                     for (ConsumerRecord<byte[], byte[]> r : records.records(p)) {
+                        if (ledger.skip(r.offset())) {
+                            continue; // an earlier owner settled it (its commit says so)
+                        }
                         ledger.offered(r.offset());
                         sub.offer(r.topic(), KafkaWire.message(r), ledger.firstAttempt(r.offset()), new Rec(ledger, r.offset()));
                     }
