@@ -54,15 +54,17 @@ final class PartitionLedger {
      * True if an earlier owner settled the record at {@code offset} already (its commit's metadata
      * says so): the caller skips it, and the ledger counts it as passed.
      */
-    synchronized boolean skip(long offset) {
+    boolean skip(long offset) {
         if (settledBefore.isEmpty()) {
-            return false;
+            return false; // the usual case, without the lock: the map is never changed after the constructor
         }
         Map.Entry<Long, Long> r = settledBefore.floorEntry(offset);
         if (r == null || offset > r.getValue()) {
             return false;
         }
-        next = Math.max(next, offset + 1);
+        synchronized (this) {
+            next = Math.max(next, offset + 1);
+        }
         return true;
     }
 
