@@ -93,9 +93,10 @@ final class ClusterCommand implements Callable<Integer> {
             boolean stallReported = false;
             int ticks = 0;
             while (System.nanoTime() < deadline) {
-                if (victim != null && victim.process.isAlive() && tally.sent.get() >= orders / 3) {
+                if (victim != null && tally.sent.get() >= orders / 3) {
                     victim.process.destroyForcibly();
                     System.out.printf("killed %s (kill -9) after %d orders%n", victim.name, tally.sent.get());
+                    victim = null; // once: the process may look alive until the kill is done
                 }
                 if (++ticks % 10 == 0) {
                     tally.printLive(nodes, start);
