@@ -6,6 +6,7 @@ import dev.omnibus.broker.tck.BrokerServers;
 import dev.omnibus.examples.cli.OmnibusCli;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
+import io.nats.client.api.ConsumerInfo;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,13 @@ class ClusterCommandTest extends CapturedStdout {
             assertThat(out()).contains("killed worker-1 (kill -9)").contains("200 of 200 unique").contains("0 lost");
         } finally {
             try (Connection nats = Nats.connect(BrokerServers.natsUrl())) {
+                // what the server says of each consumer (ack pending, redelivered, ack floor), in the test's output:
+                // after a lost order it tells whether the server still holds it unacked or took it as settled
+                for (ConsumerInfo c : nats.jetStreamManagement().getConsumers(stream)) {
+                    System.err.printf("jetStreamKillOne: consumer %s: delivered=%s ackFloor=%s ackPending=%d redelivered=%d pending=%d"
+                            + " waiting=%d%n", c.getName(), c.getDelivered(), c.getAckFloor(), c.getNumAckPending(),
+                            c.getRedelivered(), c.getNumPending(), c.getNumWaiting());
+                }
                 nats.jetStreamManagement().deleteStream(stream);
             }
         }

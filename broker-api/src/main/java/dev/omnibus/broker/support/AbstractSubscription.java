@@ -16,6 +16,8 @@ public abstract class AbstractSubscription implements Subscription {
     private final SubscribeOptions options;
     private final AtomicBoolean intakeStopped = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The rule {@link #deliveryRule} made, for {@link #toString()}'s diagnostics. */
+    private volatile DeliveryRule<?> rule;
 
     protected AbstractSubscription(AbstractBroker broker, String topic, SubscribeOptions options) {
         this.broker = broker;
@@ -49,7 +51,9 @@ public abstract class AbstractSubscription implements Subscription {
      */
     protected final <H> DeliveryRule<H> deliveryRule(dev.omnibus.broker.Handler handler, int capacity,
             DeliveryRule.Backend<H> backend) {
-        return new DeliveryRule<>(broker, name(), handler, options, capacity, backend);
+        DeliveryRule<H> r = new DeliveryRule<>(broker, name(), handler, options, capacity, backend);
+        rule = r;
+        return r;
     }
 
     @Override
@@ -96,6 +100,8 @@ public abstract class AbstractSubscription implements Subscription {
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "{topic=" + topic + ", queue=" + options.queue() + ", active=" + isActive() + "}";
+        DeliveryRule<?> r = rule;
+        return getClass().getSimpleName() + "{topic=" + topic + ", queue=" + options.queue() + ", active=" + isActive()
+                + (r != null ? ", " + r.state() : "") + "}";
     }
 }

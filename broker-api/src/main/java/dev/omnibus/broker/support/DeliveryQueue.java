@@ -458,7 +458,9 @@ public final class DeliveryQueue<T> {
 
     @Override
     public String toString() {
-        return "DeliveryQueue{" + name + ", buffered=" + buffer.size() + ", concurrency=" + concurrency + (closed ? ", closed" : "") + "}";
+        // drains and credits too: buffered > 0 with no drain (and credits left) would be a lost wake-up
+        return "DeliveryQueue{" + name + ", buffered=" + buffer.size() + ", concurrency=" + concurrency + ", drains=" + drains.get()
+                + ", running=" + active.get() + (credits != null ? ", credits=" + credits.get() : "") + (closed ? ", closed" : "") + "}";
     }
 
     /** The pool's task for this queue: one object, submitted once per drain. */

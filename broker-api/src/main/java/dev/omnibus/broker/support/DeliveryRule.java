@@ -393,6 +393,11 @@ public final class DeliveryRule<H> {
         }
     }
 
+    /** What it holds now, for diagnostics: its queue (buffered, drains, credits) and, with manual ack, the unsettled deliveries. */
+    public String state() {
+        return queue + (unsettled != null ? ", unsettled=" + unsettled.size() : "");
+    }
+
     @Override
     public String toString() {
         return "DeliveryRule{" + name + ", " + retry + (deadLetterTopic != null ? ", deadLetterTopic=" + deadLetterTopic : "") + "}";

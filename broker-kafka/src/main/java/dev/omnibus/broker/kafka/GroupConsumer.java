@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,6 +126,9 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
                         continue;
                     }
                     for (ConsumerRecord<byte[], byte[]> r : records.records(p)) {
+                        if (ledger.skip(r.offset())) {
+                            continue; // an earlier owner settled it (its commit says so)
+                        }
                         ledger.offered(r.offset());
                         sub.offer(r.topic(), KafkaWire.message(r), ledger.firstAttempt(r.offset()), new Rec(ledger, r.offset()));
                     }
@@ -147,7 +151,7 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
         try {
             // handlers finish (or are given back) first, then the settled prefix is committed and the member leaves
             released.await(30, TimeUnit.SECONDS);
-            commit(true);
+            lastCommit();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -226,6 +230,54 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
         }
     }
 
+    /**
+     * The commit before leaving: what the subscription settled must reach the group, or the next
+     * owner hands it out again. Two things refuse a plain {@code commitSync} here. This member's own
+     * {@link #stopIntake} {@code wakeup()} may still be pending (it then throws once). And a rebalance
+     * may be under way (a member joined and, cooperatively, this one revoked partitions and must
+     * rejoin): Kafka refuses commits until a poll completed it. So: partitions paused (a poll fetches
+     * nothing for them, and anything it returns is dropped, never offered, so never committed), poll
+     * until the group is stable again — its callbacks commit what they revoke — then commit what is
+     * still assigned; within {@code callTimeout}.
+     */
+    private void lastCommit() {
+        long deadline = System.nanoTime() + callTimeout.toNanos();
+        while (true) {
+            try {
+                commit(true);
+                return;
+            } catch (WakeupException | RebalanceInProgressException e) {
+                if (System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                if (e instanceof RebalanceInProgressException) {
+                    try {
+                        consumer.pause(consumer.assignment());
+                        consumer.poll(Duration.ofMillis(100));
+                    } catch (WakeupException again) {
+                        // the second stopIntake (unsubscribe's, then close's): consumed now
+                    }
+                }
+                // else our own stopIntake's wakeup, consumed by the throw: commit again
+            }
+        }
+    }
+
+    /** {@code commitSync} in a rebalance callback, which runs inside a poll: this member's own pending {@code wakeup()} must not make it fail. */
+    private void commitInCallback(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        for (int tries = 0; ; tries++) {
+            try {
+                consumer.commitSync(offsets, callTimeout);
+                return;
+            } catch (WakeupException e) {
+                // stopIntake woke the poll this callback runs in: the wakeup is consumed now, so commit again
+                if (tries >= 2) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
         Map<TopicPartition, OffsetAndMetadata> last = new HashMap<>();
@@ -240,7 +292,7 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
         }
         if (!last.isEmpty()) {
             try {
-                consumer.commitSync(last, callTimeout);
+                commitInCallback(last);
             } catch (RuntimeException e) {
                 LOG.warn("Queue group '{}': commit on rebalance failed ({}); the new owner redelivers from the previous commit",
                         sub.queue(), e.toString());

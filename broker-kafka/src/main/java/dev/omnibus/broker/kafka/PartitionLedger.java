@@ -1,7 +1,9 @@
 package dev.omnibus.broker.kafka;
 
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -11,13 +13,20 @@ import org.apache.kafka.common.TopicPartition;
  * were handed to the subscription and are not settled yet. Only the contiguous settled prefix is
  * committed ({@link #toCommit()}), so with concurrency above 1 a commit never passes an unsettled
  * record. The commit's metadata ({@value #DELIVERED}{@code <offset>}) records how far records were
- * handed out, so that the next owner counts those as redeliveries (attempt 2).
+ * handed out, so that the next owner counts those as redeliveries (attempt 2), and which records
+ * above the committed offset were settled already ({@value #SETTLED}{@code <ranges>}, e.g.
+ * {@code 17-20,23}), so that the next owner skips them instead of handing them out again: with
+ * concurrency above 1, or a Flow subscriber whose demand let some records through while others
+ * wait, a member that leaves has often settled records behind an unsettled one.
  *
  * <p>Once revoked, no new handler starts on its records ({@link #begin} is false) and settlements
  * no longer move the commit: the partition's next owner reads from the last commit.
  */
 final class PartitionLedger {
     static final String DELIVERED = "omnibus:delivered=";
+    static final String SETTLED = ";settled=";
+    /** Most characters of settled ranges in one commit's metadata (the cluster's {@code offset.metadata.max.bytes} is 4096 by default); past it the rest is redelivered. */
+    static final int MAX_SETTLED_CHARS = 3000;
 
     final TopicPartition partition;
     /** Offsets below it were handed out by an earlier owner (from its commit metadata). */
@@ -27,6 +36,9 @@ final class PartitionLedger {
     private long next = -1;
     private long committed = -1;
     private long committedDelivered = -1;
+    private String committedSettled = "";
+    /** Ranges (first to last offset) an earlier owner settled above its commit: skipped, never handed out again. */
+    private final TreeMap<Long, Long> settledBefore;
     private boolean revoked;
 
     PartitionLedger(TopicPartition partition, OffsetAndMetadata committedOffset) {
@@ -34,6 +46,26 @@ final class PartitionLedger {
         this.deliveredBefore = deliveredOf(committedOffset);
         this.committed = committedOffset == null ? -1 : committedOffset.offset();
         this.committedDelivered = deliveredBefore;
+        this.settledBefore = settledOf(committedOffset);
+        this.committedSettled = settledBefore.isEmpty() ? "" : ranges(settledBefore, committed);
+    }
+
+    /**
+     * True if an earlier owner settled the record at {@code offset} already (its commit's metadata
+     * says so): the caller skips it, and the ledger counts it as passed.
+     */
+    boolean skip(long offset) {
+        if (settledBefore.isEmpty()) {
+            return false; // the usual case, without the lock: the map is never changed after the constructor
+        }
+        Map.Entry<Long, Long> r = settledBefore.floorEntry(offset);
+        if (r == null || offset > r.getValue()) {
+            return false;
+        }
+        synchronized (this) {
+            next = Math.max(next, offset + 1);
+        }
+        return true;
     }
 
     /** The first delivery attempt of the record at {@code offset}: 2 when an earlier owner had it already. */
@@ -107,10 +139,53 @@ final class PartitionLedger {
         }
         long offset = open.isEmpty() ? next : open.first();
         long delivered = Math.max(next, deliveredBefore);
-        if (offset == committed && delivered == committedDelivered) {
+        String settled = settledAbove();
+        if (offset == committed && delivered == committedDelivered && settled.equals(committedSettled)) {
             return null;
         }
-        return new OffsetAndMetadata(offset, DELIVERED + delivered);
+        return new OffsetAndMetadata(offset, DELIVERED + delivered + (settled.isEmpty() ? "" : SETTLED + settled));
+    }
+
+    /** The settled records above the first unsettled one, as ranges: the gaps between open records, then what an earlier owner settled beyond {@code next}. */
+    private String settledAbove() {
+        if (open.isEmpty() && settledBefore.isEmpty()) {
+            return "";
+        }
+        TreeMap<Long, Long> ranges = new TreeMap<>();
+        Long prev = null;
+        for (long o : open) {
+            if (prev != null && o > prev + 1) {
+                ranges.put(prev + 1, o - 1);
+            }
+            prev = o;
+        }
+        if (prev != null && next - 1 > prev) {
+            ranges.put(prev + 1, next - 1);
+        }
+        // what an earlier owner settled and this one has not reached yet stays skipped for the next
+        for (Map.Entry<Long, Long> r : settledBefore.entrySet()) {
+            long from = Math.max(r.getKey(), next);
+            if (from <= r.getValue()) {
+                ranges.put(from, r.getValue());
+            }
+        }
+        return ranges(ranges, open.isEmpty() ? next : open.first());
+    }
+
+    /** {@code 17-20,23}: the ranges at or above {@code from}, at most {@link #MAX_SETTLED_CHARS} characters of them. */
+    private static String ranges(TreeMap<Long, Long> ranges, long from) {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<Long, Long> r : ranges.tailMap(Math.max(0, from), true).entrySet()) {
+            String one = r.getKey().equals(r.getValue()) ? Long.toString(r.getKey()) : r.getKey() + "-" + r.getValue();
+            if (b.length() + one.length() + 1 > MAX_SETTLED_CHARS) {
+                break;
+            }
+            if (b.length() > 0) {
+                b.append(',');
+            }
+            b.append(one);
+        }
+        return b.toString();
     }
 
     /** Called once {@code c} was committed. */
@@ -118,6 +193,9 @@ final class PartitionLedger {
         if (c.offset() >= committed) {
             committed = c.offset();
             committedDelivered = Math.max(committedDelivered, deliveredOf(c));
+            String m = c.metadata();
+            int at = m == null ? -1 : m.indexOf(SETTLED);
+            committedSettled = at < 0 ? "" : m.substring(at + SETTLED.length());
         }
     }
 
@@ -125,10 +203,38 @@ final class PartitionLedger {
         if (c == null || c.metadata() == null || !c.metadata().startsWith(DELIVERED)) {
             return -1;
         }
+        String m = c.metadata();
+        int end = m.indexOf(';', DELIVERED.length());
         try {
-            return Long.parseLong(c.metadata().substring(DELIVERED.length()));
+            return Long.parseLong(m.substring(DELIVERED.length(), end < 0 ? m.length() : end));
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /** The settled ranges of a commit's metadata at or above its offset; empty if none or unreadable. */
+    static TreeMap<Long, Long> settledOf(OffsetAndMetadata c) {
+        TreeMap<Long, Long> ranges = new TreeMap<>();
+        String m = c == null ? null : c.metadata();
+        int at = m == null ? -1 : m.indexOf(SETTLED);
+        if (at < 0) {
+            return ranges;
+        }
+        try {
+            for (String r : m.substring(at + SETTLED.length()).split(",")) {
+                if (r.isEmpty()) {
+                    continue;
+                }
+                int dash = r.indexOf('-');
+                long from = Long.parseLong(dash < 0 ? r : r.substring(0, dash));
+                long to = dash < 0 ? from : Long.parseLong(r.substring(dash + 1));
+                if (to >= from && to >= c.offset()) {
+                    ranges.put(Math.max(from, c.offset()), to);
+                }
+            }
+        } catch (NumberFormatException e) {
+            return new TreeMap<>();
+        }
+        return ranges;
     }
 }

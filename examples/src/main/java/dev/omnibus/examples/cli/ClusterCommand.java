@@ -29,10 +29,17 @@ import picocli.CommandLine.Option;
  * {@code omnibus cluster}: an order publisher, N inventory workers in one queue group, an audit
  * process subscribed by broadcast and a pricing service answering requests, each its own JVM.
  * Prints a live line per second and a final tally proving every order was handled and audited.
+ * When the run stalls (everything published, orders missing, none handled for {@link #STALL}) it
+ * says which orders are missing and asks every live worker and the audit process for its state
+ * (handler calls started and finished, the order in hand, the subscription's buffer, drains and
+ * unsettled deliveries), so a lost order shows where it sits.
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Run a small system across processes and prove every order was handled once and audited once.")
 final class ClusterCommand implements Callable<Integer> {
+    /** No order handled for this long, with everything published and orders missing: the run stalled. */
+    static final Duration STALL = Duration.ofSeconds(10);
+
     @Mixin
     BrokerOption broker;
 
@@ -83,11 +90,13 @@ final class ClusterCommand implements Callable<Integer> {
             boolean acknowledges = caps.contains(Capability.ACKNOWLEDGEMENT);
             int lastHandled = -1;
             long lastProgress = System.nanoTime();
+            boolean stallReported = false;
             int ticks = 0;
             while (System.nanoTime() < deadline) {
-                if (victim != null && victim.process.isAlive() && tally.sent.get() >= orders / 3) {
+                if (victim != null && tally.sent.get() >= orders / 3) {
                     victim.process.destroyForcibly();
                     System.out.printf("killed %s (kill -9) after %d orders%n", victim.name, tally.sent.get());
+                    victim = null; // once: the process may look alive until the kill is done
                 }
                 if (++ticks % 10 == 0) {
                     tally.printLive(nodes, start);
@@ -101,6 +110,9 @@ final class ClusterCommand implements Callable<Integer> {
                 } else if (!acknowledges && tally.published && tally.audited.size() == orders
                         && System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(3)) {
                     break; // nothing will be redelivered by a broker that does not acknowledge
+                } else if (acknowledges && !stallReported && tally.published && System.nanoTime() - lastProgress > STALL.toNanos()) {
+                    stallReported = true;
+                    tally.reportStall(nodes, orders);
                 }
                 TimeUnit.MILLISECONDS.sleep(100);
             }
@@ -153,6 +165,31 @@ final class ClusterCommand implements Callable<Integer> {
                 node.count.incrementAndGet();
             } else if (line.startsWith("PUBLISHED ")) {
                 published = true;
+            } else if (line.startsWith("STATUS ")) {
+                System.out.printf("  [%s] %s%n", node.name, line.substring(7));
+            }
+        }
+
+        /** The order ids of {@code 1..orders} not in {@code seen}, at most 20 of them named. */
+        static String missing(Map<String, AtomicInteger> seen, int orders) {
+            List<String> ids = new ArrayList<>();
+            int n = 0;
+            for (int i = 1; i <= orders; i++) {
+                if (!seen.containsKey("order-" + i) && n++ < 20) {
+                    ids.add("order-" + i);
+                }
+            }
+            return n + " " + ids + (n > 20 ? "..." : "");
+        }
+
+        /** Names the missing orders and asks the live workers and the audit process for their state (answers print as they come). */
+        void reportStall(List<Node> nodes, int orders) {
+            System.out.printf("stalled: no order handled for %ds; missing from the inventory group: %s; not audited: %s; asking the"
+                    + " processes for their state%n", STALL.toSeconds(), missing(handled, orders), missing(audited, orders));
+            for (Node n : nodes) {
+                if ((n.name.startsWith("worker") || n.name.equals("audit")) && n.process.isAlive()) {
+                    n.send("status");
+                }
             }
         }
 
@@ -178,6 +215,12 @@ final class ClusterCommand implements Callable<Integer> {
             System.out.printf("       handled by the inventory group: %d of %d unique, %d duplicate deliveries, %d lost%n",
                     handled.size(), orders, duplicates, lost);
             System.out.printf("       audited: %d of %d, %d duplicates%n", audited.size(), orders, auditDuplicates);
+            if (lost > 0) {
+                System.out.printf("       missing from the inventory group: %s%n", missing(handled, orders));
+            }
+            if (unaudited > 0) {
+                System.out.printf("       not audited: %s%n", missing(audited, orders));
+            }
             boolean ok = lost == 0 && unaudited == 0 && auditDuplicates == 0 && (killed || duplicates == 0);
             if (killed && duplicates > 0) {
                 System.out.println("       (duplicates are the killed worker's unacknowledged orders, redelivered: at-least-once)");
@@ -201,6 +244,7 @@ final class ClusterCommand implements Callable<Integer> {
         final Process process;
         final AtomicInteger count = new AtomicInteger();
         private final Thread reader;
+        private Writer stdin;
 
         private Node(String name, Process process, Tally tally) {
             this.name = name;
@@ -228,12 +272,30 @@ final class ClusterCommand implements Callable<Integer> {
             return new Node(name, p, tally);
         }
 
+        /** Writes one line to the process's stdin ({@code status}, {@code stop}). */
+        synchronized void send(String line) {
+            try {
+                if (stdin == null) {
+                    stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+                }
+                stdin.write(line + "\n");
+                stdin.flush();
+            } catch (IOException e) {
+                // already gone
+            }
+        }
+
         void stop() throws InterruptedException {
             if (process.isAlive()) {
-                try (Writer w = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)) {
-                    w.write("stop\n");
-                } catch (IOException e) {
-                    // already gone
+                send("stop");
+                synchronized (this) {
+                    try {
+                        if (stdin != null) {
+                            stdin.close();
+                        }
+                    } catch (IOException e) {
+                        // already gone
+                    }
                 }
                 if (!process.waitFor(20, TimeUnit.SECONDS)) {
                     process.destroyForcibly();

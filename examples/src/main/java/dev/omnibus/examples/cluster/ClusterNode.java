@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * One process of the cluster demo, started by {@code omnibus cluster}. Arguments:
@@ -18,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code worker}, {@code audit}, {@code pricing}. It reports on stdout, one event per line
  * ({@code READY}, {@code SENT id}, {@code HANDLED id}, {@code AUDITED id}, {@code PRICED id},
  * {@code PUBLISHED n}, {@code BYE}), and stops gracefully when its stdin says {@code stop} or closes.
+ * A line {@code status} on stdin makes it report {@code STATUS <text>}: its subscription's state
+ * (buffered, drains, unsettled), and for a worker the handler calls started and finished and the
+ * order in hand, so that a stalled run says where a missing order sits.
  */
 public final class ClusterNode {
     private ClusterNode() {
@@ -29,21 +34,28 @@ public final class ClusterNode {
         Broker broker = Brokers.create(BrokerOptions.builder().url(args[1]).nodeId(args[2]).build());
         broker.connect();
         AtomicInteger count = new AtomicInteger();
+        AtomicInteger started = new AtomicInteger();
+        AtomicReference<String> inHand = new AtomicReference<>();
+        AtomicReference<Object> subscription = new AtomicReference<>();
         String orders = prefix + ".orders.created";
         String quotes = prefix + ".prices.quote";
         switch (role) {
             case "worker":
-                broker.subscribe(orders, e -> {
+                subscription.set(broker.subscribe(orders, e -> {
+                    started.incrementAndGet();
+                    inHand.set(e.message().bodyAsString() + " (attempt " + e.deliveryAttempt() + ")");
                     work(Duration.ofMillis(2));
                     report("HANDLED " + e.message().bodyAsString());
                     count.incrementAndGet();
-                }, SubscribeOptions.builder().queue(prefix + "-inventory").prefetch(5).build());
+                    inHand.set(null);
+                }, SubscribeOptions.builder().queue(prefix + "-inventory").prefetch(5).build()));
                 break;
             case "audit":
-                broker.subscribe(orders, e -> {
+                subscription.set(broker.subscribe(orders, e -> {
+                    started.incrementAndGet();
                     report("AUDITED " + e.message().bodyAsString());
                     count.incrementAndGet();
-                });
+                }));
                 break;
             case "pricing":
                 broker.subscribe(quotes, e -> {
@@ -61,7 +73,8 @@ public final class ClusterNode {
         if (role.equals("publisher")) {
             publish(broker, orders, quotes, Integer.parseInt(args[4]), Integer.parseInt(args[5]));
         }
-        waitForStop();
+        waitForStop(() -> "started=" + started.get() + " finished=" + count.get() + " inHand=" + inHand.get()
+                + " subscription=" + subscription.get() + " connected=" + broker.isConnected());
         broker.disconnect();
         report("BYE " + count.get());
     }
@@ -94,11 +107,14 @@ public final class ClusterNode {
         Thread.sleep(d.toMillis(), (int) (d.toNanos() % 1_000_000));
     }
 
-    private static void waitForStop() throws Exception {
+    private static void waitForStop(Supplier<String> status) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null; line = in.readLine()) {
             if (line.trim().equals("stop")) {
                 return;
+            }
+            if (line.trim().equals("status")) {
+                report("STATUS " + status.get());
             }
         }
     }
