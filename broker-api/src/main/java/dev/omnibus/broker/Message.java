@@ -25,13 +25,18 @@ public final class Message {
     private static final byte[] EMPTY = new byte[0];
 
     /**
-     * The headers; null until first asked for in a message whose only header is a generated id
-     * ({@link #of}, {@link #wrap} without an id), which keeps the id's 128 random bits in
-     * {@link #idHigh} and {@link #idLow} and formats them on first use. The id is drawn when the
-     * message is made, so it is the same from the publisher to every subscriber; formatting it
-     * twice (two threads racing) gives equal strings, so the race is benign, as for {@link String#hashCode()}.
+     * The headers; null in a message whose only header is a generated id ({@link #of}, {@link #wrap}
+     * without an id), which keeps the id's 128 random bits in {@link #idHigh} and {@link #idLow} and
+     * formats them on first use into {@link #generated}. Final, so that a message handed to another
+     * thread without a happens-before edge still shows its headers.
      */
-    private Map<String, String> headers;
+    private final Map<String, String> headers;
+    /**
+     * The header map of a generated id, made on first use. The id is drawn when the message is made,
+     * so it is the same from the publisher to every subscriber; formatting it twice (two threads
+     * racing) gives equal maps from final fields, so the race is benign, as for {@link String#hashCode()}.
+     */
+    private Map<String, String> generated;
     private final long idHigh;
     private final long idLow;
     private final byte[] body;
@@ -59,6 +64,7 @@ public final class Message {
      */
     private Message(byte[] body) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
+        this.headers = null;
         this.idHigh = r.nextLong();
         this.idLow = r.nextLong();
         this.body = body;
@@ -173,9 +179,13 @@ public final class Message {
     /** All headers, unmodifiable, in insertion order. */
     public Map<String, String> headers() {
         Map<String, String> h = headers;
+        if (h != null) {
+            return h;
+        }
+        h = generated;
         if (h == null) {
             h = Map.of(Headers.ID, hex(idHigh, idLow));
-            headers = h;
+            generated = h;
         }
         return h;
     }

@@ -52,6 +52,9 @@ public final class DeadlineSweep {
     private final Map<Long, Queue<Deadline>> lanes = new ConcurrentHashMap<>();
     private final AtomicBoolean armed = new AtomicBoolean();
     private final Runnable sweep = this::sweep;
+    private final Runnable extra = this::sweepLanes;
+    /** When the scheduled sweep runs ({@link System#nanoTime()}); meaningful while armed. */
+    private volatile long due = Long.MIN_VALUE;
 
     /** @param timer runs the sweep; owned by the caller */
     public DeadlineSweep(ScheduledExecutorService timer) {
@@ -78,6 +81,13 @@ public final class DeadlineSweep {
         lane.add(d);
         if (!armed.get() && armed.compareAndSet(false, true)) {
             schedule(Math.min(timeoutNanos, RESOLUTION_NANOS));
+        } else if (timeoutNanos < RESOLUTION_NANOS && System.nanoTime() + timeoutNanos < due) {
+            // a timeout shorter than the wait for the scheduled sweep: one extra sweep at its deadline
+            try {
+                timer.schedule(extra, Math.max(MIN_DELAY_NANOS, timeoutNanos), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // shutting down: whoever owns the operations fails them
+            }
         }
         return true;
     }
@@ -92,46 +102,65 @@ public final class DeadlineSweep {
     }
 
     private void schedule(long delayNanos) {
+        long delay = Math.max(MIN_DELAY_NANOS, delayNanos);
+        due = System.nanoTime() + delay;
         try {
-            timer.schedule(sweep, Math.max(MIN_DELAY_NANOS, delayNanos), TimeUnit.NANOSECONDS);
+            timer.schedule(sweep, delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             armed.set(false); // shutting down: whoever owns the operations fails them
         }
     }
 
+    /** The scheduled sweep: the lanes, then the next sweep while anything is kept. */
     private void sweep() {
-        long now = System.nanoTime();
         long next = Long.MAX_VALUE;
-        boolean kept = false;
-        // lanes are never removed (at most MAX_LANES of them), so no add can land in a forgotten lane
-        for (Queue<Deadline> lane : lanes.values()) {
-            for (Deadline d; (d = lane.peek()) != null; ) {
-                if (d.finished()) {
-                    lane.poll();
-                } else if (d.deadlineNanos() - now <= 0) {
-                    lane.poll();
-                    try {
-                        d.expire();
-                    } catch (RuntimeException e) {
-                        // one operation's failure must not stop the sweep
-                        LOG.warn("Expiring {} failed: {}", d, e.toString());
-                    }
-                } else {
-                    next = Math.min(next, d.deadlineNanos() - now);
-                    break;
-                }
-            }
-            kept |= !lane.isEmpty();
-        }
-        armed.set(false);
-        // an add() that saw armed == true just before the line above is in its lane now: look again
-        if (!kept) {
+        try {
+            next = sweepLanes();
+        } finally {
+            armed.set(false);
+            // an add() that saw armed == true just before the line above is in its lane now: look again
+            boolean kept = false;
             for (Queue<Deadline> lane : lanes.values()) {
                 kept |= !lane.isEmpty();
             }
+            if (kept && armed.compareAndSet(false, true)) {
+                schedule(Math.min(next, RESOLUTION_NANOS));
+            }
         }
-        if (kept && armed.compareAndSet(false, true)) {
-            schedule(Math.min(next, RESOLUTION_NANOS));
+    }
+
+    /**
+     * Drops finished operations and expires those past their deadline; returns the nanoseconds to
+     * the earliest deadline left. Serialised: a lane's head is looked at and taken by one sweep at a time.
+     */
+    private synchronized long sweepLanes() {
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        // lanes are never removed (at most MAX_LANES of them), so no add can land in a forgotten lane
+        for (Queue<Deadline> lane : lanes.values()) {
+            try {
+                for (Deadline d; (d = lane.peek()) != null; ) {
+                    if (d.finished()) {
+                        lane.poll();
+                    } else if (d.deadlineNanos() - now <= 0) {
+                        lane.poll();
+                        try {
+                            d.expire();
+                        } catch (RuntimeException e) {
+                            // one operation's failure must not stop the sweep
+                            LOG.warn("Expiring {} failed: {}", d, e.toString());
+                        }
+                    } else {
+                        next = Math.min(next, d.deadlineNanos() - now);
+                        // the head waits for its deadline: release what finished behind it now, not then
+                        lane.removeIf(Deadline::finished);
+                        break;
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Sweeping deadlines failed: {}", e.toString());
+            }
         }
+        return next;
     }
 }

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.OffsetMetadataTooLarge;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -202,6 +203,42 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
         room.signal();
     }
 
+    /**
+     * False once the cluster refused a commit's metadata as too large (its {@code offset.metadata.max.bytes}
+     * is below {@link PartitionLedger#MAX_SETTLED_CHARS} plus a little): from then on commits carry only
+     * how far records were handed out, and records settled above the committed offset are delivered
+     * again after a rebalance (at least once), as before they were listed.
+     */
+    private volatile boolean settledInMetadata = true;
+
+    private Map<TopicPartition, OffsetAndMetadata> fit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (settledInMetadata) {
+            return offsets;
+        }
+        Map<TopicPartition, OffsetAndMetadata> plain = new HashMap<>();
+        offsets.forEach((p, c) -> plain.put(p, PartitionLedger.withoutSettled(c)));
+        return plain;
+    }
+
+    private void metadataTooLarge(Exception e) {
+        if (settledInMetadata) {
+            settledInMetadata = false;
+            LOG.warn("Kafka refused a commit of group '{}' because its metadata (the records settled above the committed offset)"
+                    + " is too large: {}; commits now carry the offset only, so such records are delivered again after a"
+                    + " rebalance. Raise offset.metadata.max.bytes on the cluster (default 4096) to keep the list", groupId, e.getMessage());
+        }
+    }
+
+    /** {@code commitSync}, once more without the settled list if the cluster refuses its size. */
+    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        try {
+            consumer.commitSync(fit(offsets), callTimeout);
+        } catch (OffsetMetadataTooLarge e) {
+            metadataTooLarge(e);
+            consumer.commitSync(fit(offsets), callTimeout);
+        }
+    }
+
     private void commit(boolean sync) {
         lastCommit = System.currentTimeMillis();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
@@ -217,12 +254,14 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
             return;
         }
         if (sync) {
-            consumer.commitSync(offsets, callTimeout);
+            commitSync(offsets);
             offsets.forEach((p, c) -> by.get(p).committed(c));
         } else {
-            consumer.commitAsync(offsets, (done, e) -> {
+            consumer.commitAsync(fit(offsets), (done, e) -> {
                 if (e == null) {
                     done.forEach((p, c) -> by.get(p).committed(c));
+                } else if (e instanceof OffsetMetadataTooLarge) {
+                    metadataTooLarge(e);
                 } else {
                     LOG.debug("Commit for group '{}' failed, retried with the next: {}", groupId, e.toString());
                 }
@@ -267,7 +306,7 @@ final class GroupConsumer implements Runnable, ConsumerRebalanceListener {
     private void commitInCallback(Map<TopicPartition, OffsetAndMetadata> offsets) {
         for (int tries = 0; ; tries++) {
             try {
-                consumer.commitSync(offsets, callTimeout);
+                commitSync(offsets);
                 return;
             } catch (WakeupException e) {
                 // stopIntake woke the poll this callback runs in: the wakeup is consumed now, so commit again

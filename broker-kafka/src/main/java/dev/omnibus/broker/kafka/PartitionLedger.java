@@ -146,6 +146,13 @@ final class PartitionLedger {
         return new OffsetAndMetadata(offset, DELIVERED + delivered + (settled.isEmpty() ? "" : SETTLED + settled));
     }
 
+    /** {@code c} without its list of settled records (for a cluster whose metadata limit refuses it). */
+    static OffsetAndMetadata withoutSettled(OffsetAndMetadata c) {
+        String m = c.metadata();
+        int at = m == null ? -1 : m.indexOf(SETTLED);
+        return at < 0 ? c : new OffsetAndMetadata(c.offset(), m.substring(0, at));
+    }
+
     /** The settled records above the first unsettled one, as ranges: the gaps between open records, then what an earlier owner settled beyond {@code next}. */
     private String settledAbove() {
         if (open.isEmpty() && settledBefore.isEmpty()) {

@@ -90,4 +90,13 @@ class PartitionLedgerTest {
         assertThat(next.skip(2)).isFalse();
         assertThat(next.skip(19_999)).as("beyond what fitted").isFalse();
     }
+
+    @Test
+    @DisplayName("withoutSettled keeps the offset and the delivered mark and drops the list")
+    void withoutSettled() {
+        OffsetAndMetadata c = new OffsetAndMetadata(17, PartitionLedger.DELIVERED + 40 + PartitionLedger.SETTLED + "18-20,23");
+        assertThat(PartitionLedger.withoutSettled(c)).isEqualTo(new OffsetAndMetadata(17, PartitionLedger.DELIVERED + 40));
+        OffsetAndMetadata plain = new OffsetAndMetadata(5, PartitionLedger.DELIVERED + 5);
+        assertThat(PartitionLedger.withoutSettled(plain)).isSameAs(plain);
+    }
 }

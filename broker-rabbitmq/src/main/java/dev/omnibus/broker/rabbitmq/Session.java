@@ -78,8 +78,9 @@ final class Session {
      * logged as a warning (except to RabbitMQ's direct reply-to, which returns mandatory replies it
      * delivers). A failure known at once (too large, disconnecting) throws; one while the connection
      * is down is sent again once it recovers, and if it does not recover within the publish timeout
-     * the reply is logged as a warning; a channel error is logged by {@link ChannelPool}. Either way
-     * the request then fails with its timeout.
+     * the reply is logged as a warning; a channel error is logged by {@link ChannelPool}. A reply
+     * written just before the connection drops counts as sent (no confirm says otherwise) and is
+     * neither resent nor logged. Either way the request then fails with its timeout.
      */
     void sendReply(String replyTo, Message reply) {
         // RabbitMQ returns a mandatory reply to direct reply-to even though it delivers it: not mandatory there
