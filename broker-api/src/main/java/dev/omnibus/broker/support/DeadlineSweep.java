@@ -1,10 +1,14 @@
 package dev.omnibus.broker.support;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -23,13 +27,14 @@ import org.slf4j.LoggerFactory;
  * deadline has passed. While anything is kept the sweep runs at least every
  * {@link #RESOLUTION} (so finished operations are released soon) and at the earliest pending
  * deadline, so an operation expires within a few milliseconds of its deadline; with nothing kept,
- * no task is scheduled. The number of lanes is bounded ({@link #MAX_LANES}): beyond it
- * {@link #add} refuses, and the caller arms a timer of its own.
+ * no task is scheduled. The number of FIFO lanes is bounded ({@link #MAX_LANES}): operations with
+ * still other timeout values share one more lane kept in deadline order (a priority queue), so
+ * every timeout is kept, and only the rare ones pay for the ordering.
  */
 public final class DeadlineSweep {
     /** Longest gap between two sweeps while something is kept. */
     public static final Duration RESOLUTION = Duration.ofMillis(50);
-    /** Most distinct timeout values (lanes) one sweep keeps. */
+    /** Most distinct timeout values that get a FIFO lane of their own; others share the ordered lane. */
     public static final int MAX_LANES = 64;
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadlineSweep.class);
@@ -50,6 +55,8 @@ public final class DeadlineSweep {
 
     private final ScheduledExecutorService timer;
     private final Map<Long, Queue<Deadline>> lanes = new ConcurrentHashMap<>();
+    /** The timeouts beyond {@link #MAX_LANES} distinct values, in deadline order. */
+    private final Queue<Deadline> ordered = new PriorityBlockingQueue<>(16, Comparator.comparingLong(Deadline::deadlineNanos));
     private final AtomicBoolean armed = new AtomicBoolean();
     private final Runnable sweep = this::sweep;
     private final Runnable extra = this::sweepLanes;
@@ -64,19 +71,15 @@ public final class DeadlineSweep {
     /**
      * Keeps {@code d}, whose deadline is {@code timeoutNanos} after now, until it is done or expired.
      *
-     * @return false if this sweep keeps {@link #MAX_LANES} other timeout values already (nothing kept)
      * @throws RejectedExecutionException if the timer is shut down
      */
-    public boolean add(Deadline d, long timeoutNanos) {
+    public void add(Deadline d, long timeoutNanos) {
         if (timer.isShutdown()) {
             throw new RejectedExecutionException("timer shut down");
         }
         Queue<Deadline> lane = lanes.get(timeoutNanos);
         if (lane == null) {
-            if (lanes.size() >= MAX_LANES) {
-                return false;
-            }
-            lane = lanes.computeIfAbsent(timeoutNanos, k -> new ConcurrentLinkedQueue<>());
+            lane = lanes.size() >= MAX_LANES ? ordered : lanes.computeIfAbsent(timeoutNanos, k -> new ConcurrentLinkedQueue<>());
         }
         lane.add(d);
         if (!armed.get() && armed.compareAndSet(false, true)) {
@@ -89,13 +92,12 @@ public final class DeadlineSweep {
                 // shutting down: whoever owns the operations fails them
             }
         }
-        return true;
     }
 
     /** Operations kept (done ones not swept yet included); for tests. */
     public int size() {
         int n = 0;
-        for (Queue<Deadline> lane : lanes.values()) {
+        for (Queue<Deadline> lane : allLanes()) {
             n += lane.size();
         }
         return n;
@@ -120,7 +122,7 @@ public final class DeadlineSweep {
             armed.set(false);
             // an add() that saw armed == true just before the line above is in its lane now: look again
             boolean kept = false;
-            for (Queue<Deadline> lane : lanes.values()) {
+            for (Queue<Deadline> lane : allLanes()) {
                 kept |= !lane.isEmpty();
             }
             if (kept && armed.compareAndSet(false, true)) {
@@ -137,7 +139,7 @@ public final class DeadlineSweep {
         long now = System.nanoTime();
         long next = Long.MAX_VALUE;
         // lanes are never removed (at most MAX_LANES of them), so no add can land in a forgotten lane
-        for (Queue<Deadline> lane : lanes.values()) {
+        for (Queue<Deadline> lane : allLanes()) {
             try {
                 for (Deadline d; (d = lane.peek()) != null; ) {
                     if (d.finished()) {
@@ -162,5 +164,11 @@ public final class DeadlineSweep {
             }
         }
         return next;
+    }
+
+    private List<Queue<Deadline>> allLanes() {
+        List<Queue<Deadline>> all = new ArrayList<>(lanes.values());
+        all.add(ordered);
+        return all;
     }
 }

@@ -7,8 +7,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +19,11 @@ import org.slf4j.LoggerFactory;
 public final class PendingRequests {
     private static final Logger LOG = LoggerFactory.getLogger(PendingRequests.class);
 
-    private final ScheduledExecutorService timer;
     private final DeadlineSweep sweep;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
     /** @param timer runs the timeouts; owned by the caller */
     public PendingRequests(ScheduledExecutorService timer) {
-        this.timer = timer;
         this.sweep = new DeadlineSweep(timer);
     }
 
@@ -36,13 +32,11 @@ public final class PendingRequests {
      * completion callback). A request completed by the caller (cancelled, say) is forgotten by the
      * next sweep.
      */
-    private final class Pending extends CompletableFuture<Message> implements Runnable, DeadlineSweep.Deadline {
+    private final class Pending extends CompletableFuture<Message> implements DeadlineSweep.Deadline {
         private final String correlationId;
         private final String topic;
         private final Duration timeout;
         private final long deadline;
-        /** Only when the sweep refused it (too many distinct timeouts): its own timer task. */
-        private volatile ScheduledFuture<?> timer;
 
         Pending(String correlationId, String topic, Duration timeout, long deadline) {
             this.correlationId = correlationId;
@@ -68,21 +62,9 @@ public final class PendingRequests {
 
         @Override
         public void expire() {
-            run();
-        }
-
-        @Override
-        public void run() {
             if (pending.remove(correlationId, this)) {
                 completeExceptionally(new RequestException("no reply to request on topic '" + topic + "' within "
                         + timeout + "; check that a subscriber answers it with event.reply(...)", false));
-            }
-        }
-
-        void cancelTimeout() {
-            ScheduledFuture<?> t = timer;
-            if (t != null) {
-                t.cancel(false);
             }
         }
 
@@ -97,12 +79,7 @@ public final class PendingRequests {
         long nanos = timeout.toNanos();
         Pending p = new Pending(correlationId, topic, timeout, System.nanoTime() + nanos);
         pending.put(correlationId, p);
-        if (!sweep.add(p, nanos)) {
-            p.timer = timer.schedule(p, nanos, TimeUnit.NANOSECONDS);
-            if (p.isDone()) {
-                p.cancelTimeout(); // the reply (or a failure) came before the timeout was armed
-            }
-        }
+        sweep.add(p, nanos);
         return p;
     }
 
@@ -113,7 +90,6 @@ public final class PendingRequests {
             LOG.debug("Dropping reply {} for unknown or expired correlation id {}", reply.id(), correlationId);
             return false;
         }
-        p.cancelTimeout();
         return p.complete(reply);
     }
 
@@ -121,7 +97,6 @@ public final class PendingRequests {
     public void fail(String correlationId, RuntimeException cause) {
         Pending p = pending.remove(correlationId);
         if (p != null) {
-            p.cancelTimeout();
             p.completeExceptionally(cause);
         }
     }

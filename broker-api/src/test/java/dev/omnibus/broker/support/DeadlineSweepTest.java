@@ -101,4 +101,22 @@ class DeadlineSweepTest {
         sweep.add(later, Duration.ofMillis(30).toNanos());
         await().atMost(Duration.ofSeconds(5)).until(() -> later.expired.get() == 1);
     }
+
+    @Test
+    void timeoutsBeyondTheLanesShareOneLaneInDeadlineOrder() {
+        Duration longer = Duration.ofMinutes(5);
+        for (int i = 0; i < DeadlineSweep.MAX_LANES; i++) {
+            Duration t = longer.plusMillis(i);
+            sweep.add(new Op(t), t.toNanos());
+        }
+        // both beyond the lanes: the later deadline added first must not hold up the earlier one
+        Duration late = Duration.ofMinutes(10);
+        Op slow = new Op(late);
+        sweep.add(slow, late.toNanos());
+        Duration soon = Duration.ofMillis(100);
+        Op quick = new Op(soon);
+        sweep.add(quick, soon.toNanos());
+        await().atMost(Duration.ofSeconds(5)).until(() -> quick.expired.get() == 1);
+        assertThat(slow.expired).hasValue(0);
+    }
 }

@@ -34,7 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -423,11 +422,7 @@ public final class NatsBroker extends AbstractBroker implements CloudEventCapabl
             }
         });
         // jnats checks request timeouts only every few seconds; hold the caller to its own timeout
-        if (!requestDeadlines.add(result, timeout.toNanos())) {
-            // more distinct timeouts in flight than the sweep keeps: this one gets a timer task of its own
-            ScheduledFuture<?> t = timer.schedule(result::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
-            result.whenComplete((r, e) -> t.cancel(false));
-        }
+        requestDeadlines.add(result, timeout.toNanos());
         return result;
     }
 

@@ -15,7 +15,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -81,11 +80,7 @@ final class Publisher {
         Outgoing o = new Outgoing(confirmed ? pool : unconfirmed, exchange, routingKey, what, AmqpCodec.properties(message, persistent),
                 message.body(), mandatory, System.nanoTime() + timeout.toNanos());
         try {
-            if (!deadlines.add(o, timeout.toNanos())) {
-                // cannot happen (one timeout value, so one lane), but never leave a publish without its timeout
-                ScheduledFuture<?> expiry = timer.schedule(o::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
-                o.result.whenComplete((v, e) -> expiry.cancel(false));
-            }
+            deadlines.add(o, timeout.toNanos());
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new PublishException("cannot publish to '" + what + "': the broker is disconnecting"));
         }
