@@ -21,7 +21,9 @@ final class TopicAdmin {
 
     private final Admin admin;
     private final KafkaSettings settings;
-    private final Map<String, CompletableFuture<Void>> known = new ConcurrentHashMap<>();
+    private static final CompletableFuture<Void> EXISTS = CompletableFuture.completedFuture(null);
+
+    private final Map<String, CompletableFuture<Boolean>> known = new ConcurrentHashMap<>();
     private final java.util.function.Consumer<String> onCreated;
 
     TopicAdmin(Admin admin, KafkaSettings settings, java.util.function.Consumer<String> onCreated) {
@@ -36,6 +38,10 @@ final class TopicAdmin {
     }
 
     CompletableFuture<Void> ensure(String topic, int partitions, Map<String, String> configs) {
+        CompletableFuture<Boolean> f = known.get(topic);
+        if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
+            return EXISTS; // the per-publish path: no future made
+        }
         return request(topic, partitions, configs).thenApply(mine -> null);
     }
 
@@ -49,35 +55,32 @@ final class TopicAdmin {
     }
 
     private CompletableFuture<Boolean> request(String topic, int partitions, Map<String, String> configs) {
-        CompletableFuture<Void> f = known.get(topic);
+        CompletableFuture<Boolean> f = known.get(topic);
         if (f != null && !f.isCompletedExceptionally()) {
             return f.thenApply(v -> false);
         }
-        CompletableFuture<Void> created = new CompletableFuture<>();
-        CompletableFuture<Void> prior = f == null ? known.putIfAbsent(topic, created)
+        // true once this request created the topic; every other caller sees false
+        CompletableFuture<Boolean> created = new CompletableFuture<>();
+        CompletableFuture<Boolean> prior = f == null ? known.putIfAbsent(topic, created)
                 : known.replace(topic, f, created) ? null : known.get(topic);
         if (prior != null) {
             return prior.thenApply(v -> false);
         }
-        CompletableFuture<Boolean> mine = new CompletableFuture<>();
         Optional<Short> rf = settings.replicationFactor() < 0 ? Optional.empty() : Optional.of(settings.replicationFactor());
         NewTopic nt = new NewTopic(topic, Optional.of(partitions), rf).configs(configs);
         admin.createTopics(List.of(nt)).all().whenComplete((v, e) -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause == null) {
                 LOG.debug("Created Kafka topic '{}' ({} partitions)", topic, partitions);
-                created.complete(null);
                 onCreated.accept(topic);
-                mine.complete(true);
+                created.complete(true);
             } else if (cause instanceof TopicExistsException) {
-                created.complete(null);
-                mine.complete(false);
+                created.complete(false);
             } else {
                 known.remove(topic, created);
                 created.completeExceptionally(cause);
-                mine.completeExceptionally(cause);
             }
         });
-        return mine;
+        return created;
     }
 }
