@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.metrics.JmxReporter;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -30,6 +31,9 @@ final class ClientConfigs {
         c.put(CommonClientConfigs.RECONNECT_BACKOFF_MS_CONFIG, 100);
         c.put(CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
         c.put(CommonClientConfigs.METADATA_MAX_AGE_CONFIG, (int) settings.metadataMaxAge().toMillis());
+        // the JMX reporter is kafka-clients' default reporter; an empty list registers no MBeans
+        c.put(CommonClientConfigs.METRIC_REPORTER_CLASSES_CONFIG, settings.clientMetrics().jmx() ? JmxReporter.class.getName() : "");
+        c.put(CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG, settings.clientMetrics().push());
         if (settings.username() != null) {
             c.put(SaslConfigs.SASL_MECHANISM, settings.saslMechanism());
             c.put(SaslConfigs.SASL_JAAS_CONFIG, settings.jaasConfig());

@@ -32,9 +32,23 @@ record KafkaSettings(
         int maxMessageBytes,
         Duration replyRetention,
         String keyHeader,
-        Duration healthProbe) {
+        Duration healthProbe,
+        ClientMetrics clientMetrics) {
 
     enum Mechanism { PLAIN, SCRAM_SHA_256, SCRAM_SHA_512 }
+
+    /** Where kafka-clients' own metrics go: JMX MBeans, pushes to the cluster (KIP-714), both or neither. */
+    enum ClientMetrics {
+        JMX, PUSH, BOTH, NONE;
+
+        boolean jmx() {
+            return this == JMX || this == BOTH;
+        }
+
+        boolean push() {
+            return this == PUSH || this == BOTH;
+        }
+    }
 
     static final int DEFAULT_PORT = 9092;
     static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -76,9 +90,14 @@ record KafkaSettings(
             .where(KafkaSettings::positive, POSITIVE);
     static final BackendProperty<Mechanism> SASL_MECHANISM = BackendProperty.ofChoice("saslMechanism", Mechanism.class,
             Mechanism.PLAIN, "SASL mechanism when credentials are given (`plain`, `scram-sha-256`, `scram-sha-512`)");
+    static final BackendProperty<ClientMetrics> CLIENT_METRICS = BackendProperty.ofChoice("clientMetrics", ClientMetrics.class,
+            ClientMetrics.JMX, "where the producer's, consumers' and admin client's own metrics go: `jmx` (MBeans, kafka-clients'"
+                    + " `JmxReporter`), `push` (to a cluster that collects client metrics, KIP-714 `enable.metrics.push`), `both`"
+                    + " or `none`; kafka-clients keeps about 20 metrics per topic a producer sends to or a consumer reads, and"
+                    + " `push` holds a copy of each (about 20 KB per topic)");
     static final PropertySet PROPERTIES = PropertySet.of(PARTITIONS, REPLICATION_FACTOR, PREFIX, METADATA_MAX_AGE, SESSION_TIMEOUT,
             HEARTBEAT_INTERVAL, LINGER, MAX_MESSAGE_BYTES, REPLY_RETENTION, KEY_HEADER, SASL_MECHANISM,
-            HEALTH_PROBE);
+            HEALTH_PROBE, CLIENT_METRICS);
 
     static KafkaSettings from(BrokerOptions o) {
         List<String> servers = new ArrayList<>();
@@ -126,7 +145,7 @@ record KafkaSettings(
                 SASL_MECHANISM.value(o).name().replace('_', '-'), PARTITIONS.value(o), REPLICATION_FACTOR.value(o).shortValue(),
                 PREFIX.value(o), METADATA_MAX_AGE.value(o), SESSION_TIMEOUT.value(o), HEARTBEAT_INTERVAL.value(o), LINGER.value(o),
                 MAX_MESSAGE_BYTES.value(o), REPLY_RETENTION.value(o), keyHeader == null || keyHeader.isBlank() ? null : keyHeader,
-                HEALTH_PROBE.value(o));
+                HEALTH_PROBE.value(o), CLIENT_METRICS.value(o));
     }
 
     /** Kafka's {@code security.protocol} for these URLs and credentials. */

@@ -28,6 +28,24 @@ class KafkaPropertiesTest {
         assertThat(s.metadataMaxAge()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.maxMessageBytes()).isEqualTo(1024 * 1024);
         assertThat(s.keyHeader()).isNull();
+        assertThat(s.clientMetrics()).isEqualTo(KafkaSettings.ClientMetrics.JMX);
+    }
+
+    @Test
+    @DisplayName("clientMetrics picks kafka-clients' reporters and metrics push for the producer, consumers and admin client")
+    void clientMetrics() {
+        for (String[] c : new String[][] {{"", "org.apache.kafka.common.metrics.JmxReporter", "false"},
+                {"?clientMetrics=both", "org.apache.kafka.common.metrics.JmxReporter", "true"}, {"?clientMetrics=push", "", "true"},
+                {"?clientMetrics=none", "", "false"}}) {
+            BrokerOptions o = BrokerOptions.of("kafka://h1:9092" + c[0]);
+            ClientConfigs configs = new ClientConfigs(KafkaSettings.from(o), o);
+            for (java.util.Map<String, Object> m : java.util.List.of(configs.producer(), configs.admin(),
+                    configs.assignedConsumer("broadcast", 10), configs.groupConsumer("g", "m", 10))) {
+                assertThat(m).as(c[0]).containsEntry("metric.reporters", c[1]).containsEntry("enable.metrics.push", Boolean.valueOf(c[2]));
+            }
+        }
+        assertThatThrownBy(() -> Brokers.create("kafka://h:9092?clientMetrics=prometheus"))
+                .hasMessageContaining("property 'clientMetrics'").hasMessageContaining("jmx, push, both, none");
     }
 
     @Test
