@@ -54,6 +54,12 @@ final class NodeConsumer implements Runnable {
     private volatile boolean refreshSoon;
     private volatile boolean polling;
     private long lastRefresh;
+    /** Whether the last loop paused the assigned partitions. */
+    private boolean paused;
+    /** Whether {@link #assigned} has changed since the consumer was last assigned it. */
+    private boolean stale;
+    /** Where newly assigned partitions start, applied with the next {@link #syncAssignment()}. */
+    private final Map<TopicPartition, Long> seeks = new HashMap<>();
 
     NodeConsumer(KafkaConsumer<byte[], byte[]> consumer, String nodeId, Duration callTimeout, Duration refresh) {
         this.consumer = consumer;
@@ -96,9 +102,8 @@ final class NodeConsumer implements Runnable {
                     changed |= assigned.remove(p);
                 }
             }
-            if (changed) {
-                consumer.assign(assigned);
-            }
+            // assigned at the end of the commands waiting now: dropping 10,000 subscriptions is one assign, not 10,000
+            stale |= changed;
         });
     }
 
@@ -163,20 +168,35 @@ final class NodeConsumer implements Runnable {
 
     /** Makes {@code s} read every partition of {@code topic}, which its subscribe call created, from offset 0. */
     private void coverCreated(KafkaSubscription s, String topic, int partitions) {
-        List<TopicPartition> added = new ArrayList<>();
         for (int i = 0; i < partitions; i++) {
             TopicPartition p = new TopicPartition(topic, i);
             read(s, p, 0L);
             if (assigned.add(p)) {
-                added.add(p);
-            } else if (consumer.position(p, callTimeout) > 0) {
-                consumer.seek(p, 0L);
+                // assigned with the other commands waiting now, before the next poll
+                seeks.put(p, 0L);
+                stale = true;
+            } else {
+                syncAssignment();
+                if (consumer.position(p, callTimeout) > 0) {
+                    consumer.seek(p, 0L);
+                }
             }
         }
-        if (!added.isEmpty()) {
-            consumer.assign(assigned);
-            added.forEach(p -> consumer.seek(p, 0L));
+    }
+
+    /** Assigns the consumer {@link #assigned} if it changed, and seeks the new partitions to where they start. */
+    private void syncAssignment() {
+        if (!stale) {
+            return;
         }
+        consumer.assign(assigned);
+        stale = false;
+        seeks.forEach((p, offset) -> {
+            if (assigned.contains(p)) {
+                consumer.seek(p, offset);
+            }
+        });
+        seeks.clear();
     }
 
     /** {@code s} reads {@code p} from {@code offset}. */
@@ -191,6 +211,7 @@ final class NodeConsumer implements Runnable {
      * record at or after it. False when the metadata lists no partitions of it (yet).
      */
     private boolean cover(KafkaSubscription s, String topic, Long sinceMillis) {
+        syncAssignment();
         List<PartitionInfo> infos = consumer.partitionsFor(topic, callTimeout);
         if (infos == null || infos.isEmpty()) {
             return false;
@@ -213,11 +234,14 @@ final class NodeConsumer implements Runnable {
             long offset = from.get(p);
             read(s, p, offset);
             if (assigned.add(p)) {
-                consumer.assign(assigned);
-                consumer.seek(p, offset);
-            } else if (consumer.position(p, callTimeout) > offset) {
-                // an older subscription is past it already: go back; the others skip what they had
-                consumer.seek(p, offset);
+                seeks.put(p, offset);
+                stale = true;
+            } else {
+                syncAssignment();
+                if (consumer.position(p, callTimeout) > offset) {
+                    // an older subscription is past it already: go back; the others skip what they had
+                    consumer.seek(p, offset);
+                }
             }
         }
         return true;
@@ -256,6 +280,8 @@ final class NodeConsumer implements Runnable {
                 if (refreshSoon || System.currentTimeMillis() - lastRefresh >= refreshMillis) {
                     refresh();
                 }
+                // before the poll: what the commands and the refresh added is fetched together (one poll, timestamp order)
+                syncAssignment();
                 if (assigned.isEmpty()) {
                     c = commands.poll(100, TimeUnit.MILLISECONDS);
                     if (c != null) {
@@ -263,11 +289,14 @@ final class NodeConsumer implements Runnable {
                     }
                     continue;
                 }
-                boolean full = subs.stream().anyMatch(KafkaSubscription::saturated);
+                boolean full = saturated();
                 if (full) {
                     consumer.pause(assigned);
-                } else if (!consumer.paused().isEmpty()) {
+                    paused = true;
+                } else if (paused) {
+                    // consumer.paused() builds a set of every assigned partition: asked only after a pause
                     consumer.resume(consumer.paused());
+                    paused = false;
                 }
                 ConsumerRecords<byte[], byte[]> records;
                 polling = true;
@@ -278,7 +307,7 @@ final class NodeConsumer implements Runnable {
                     polling = false;
                 }
                 if (full && records.isEmpty()) {
-                    room.await(() -> !running || !commands.isEmpty() || subs.stream().noneMatch(KafkaSubscription::saturated), 100);
+                    room.await(() -> !running || !commands.isEmpty() || !saturated(), 100);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : inTimestampOrder(records)) {
                     dispatch(r);
@@ -327,6 +356,16 @@ final class NodeConsumer implements Runnable {
             out.add(lists.get(best).get(at[best]++));
         }
         return out;
+    }
+
+    /** Whether a subscription's buffer is full: one check per subscription, on every loop. */
+    private boolean saturated() {
+        for (int i = 0, n = subs.size(); i < n; i++) {
+            if (subs.get(i).saturated()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void dispatch(ConsumerRecord<byte[], byte[]> r) {
