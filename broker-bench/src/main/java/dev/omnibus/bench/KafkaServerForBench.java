@@ -6,8 +6,8 @@ import java.util.function.Function;
 
 /**
  * The Kafka the bench measures: {@code --kafka-url} / {@code OMNIBUS_KAFKA_URL}, else a KRaft broker
- * started in a child JVM ({@link LocalKafkaServer}, whose jars are on the bench's classpath) and
- * killed on close. On an external cluster the bench deletes the topics and groups it made.
+ * started in a child JVM ({@link LocalKafkaServer#startForBenchmark}, whose jars are on the bench's
+ * classpath; the JVM's default collector and JIT, as in production) and killed on close. On an external cluster the bench deletes the topics and groups it made.
  */
 final class KafkaServerForBench implements AutoCloseable {
     private final String url;
@@ -23,7 +23,7 @@ final class KafkaServerForBench implements AutoCloseable {
             return new KafkaServerForBench(url.trim(), null);
         }
         System.err.println("bench: no OMNIBUS_KAFKA_URL; starting a KRaft broker in a child JVM...");
-        LocalKafkaServer server = LocalKafkaServer.start(Map.of());
+        LocalKafkaServer server = LocalKafkaServer.startForBenchmark(Map.of());
         System.err.println("bench: " + server.description());
         return new KafkaServerForBench(server.url(), server);
     }
