@@ -64,7 +64,8 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--subscriptions", paramLabel = "N", defaultValue = "0",
             description = "Instead of the throughput scenarios: subscribe N distinct topics on each --backend and report the"
                     + " threads added, heap per subscription, subscribe rate and publish->deliver p99 with 1 and with N live"
-                    + " (kafka: topics of one partition, ?partitions=1)")
+                    + " (kafka: topics of one partition, ?partitions=1, then the same with kafka-clients alone; raw-kafka:"
+                    + " kafka-clients alone)")
     int subscriptions;
 
     @Option(names = "--scenario", hidden = true, paramLabel = "TEXT",
@@ -121,8 +122,13 @@ public final class BenchMain implements Callable<Integer> {
     private int manySubscriptions() throws Exception {
         List<ManySubscriptions.Row> rows = new ArrayList<>();
         int probes = quick ? 500 : 2_000;
-        try (KafkaServerForBench kafka = backends.contains("kafka") ? KafkaServerForBench.of(kafkaUrl) : null) {
+        boolean kafkaWanted = backends.contains("kafka") || backends.contains("raw-kafka");
+        try (KafkaServerForBench kafka = kafkaWanted ? KafkaServerForBench.of(kafkaUrl) : null) {
             for (String backend : backends) {
+                if (backend.equals("raw-kafka")) {
+                    rows.add(rawKafka(kafka, probes));
+                    continue;
+                }
                 String url = switch (backend) {
                     case "memory" -> "memory://bench-subscriptions";
                     case "nats" -> natsUrl;
@@ -133,10 +139,25 @@ public final class BenchMain implements Callable<Integer> {
                             "--subscriptions measures memory, nats, rabbitmq or kafka, not '" + backend + "'");
                 };
                 rows.add(new ManySubscriptions(backend, url, subscriptions, probes).run());
+                ManySubscriptions.print(rows.subList(rows.size() - 1, rows.size()), System.err);
+                if (backend.equals("kafka") && !backends.contains("raw-kafka")) {
+                    rows.add(rawKafka(kafka, probes));
+                }
             }
         }
         ManySubscriptions.print(rows, System.out);
         return 0;
+    }
+
+    /** kafka-clients alone with as many topics; a failure is reported and does not lose the other rows. */
+    private ManySubscriptions.Row rawKafka(KafkaServerForBench kafka, int probes) {
+        try {
+            return new RawKafkaManyTopics(kafka.bootstrap(), subscriptions, probes).run();
+        } catch (Exception e) {
+            System.err.println("bench: raw kafka-clients with " + subscriptions + " topics failed: " + e);
+            return new ManySubscriptions.Row("raw kafka", subscriptions, -1, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    "failed: " + e);
+        }
     }
 
     private void measure(Harness harness, List<Result> results, KafkaServerForBench kafka, NatsR3Bench natsCluster) throws Exception {

@@ -53,6 +53,8 @@ final class KafkaReferences {
         c.put(CommonClientConfigs.RECONNECT_BACKOFF_MS_CONFIG, 100);
         c.put(CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
         c.put(CommonClientConfigs.METADATA_MAX_AGE_CONFIG, 5000);
+        // as the backend's default clientMetrics=jmx: the JMX reporter, no metrics push
+        c.put(CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG, false);
         return c;
     }
 
@@ -69,6 +71,13 @@ final class KafkaReferences {
         c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return new KafkaProducer<>(c);
+    }
+
+    /** A consumer of manually assigned partitions, as the backend's broadcast consumer; new partitions from their start. */
+    static KafkaConsumer<byte[], byte[]> assignedConsumer(String bootstrap, String role) {
+        Map<String, Object> c = consumer(bootstrap, role, 500);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(c);
     }
 
     private static Map<String, Object> consumer(String bootstrap, String role, int maxPollRecords) {

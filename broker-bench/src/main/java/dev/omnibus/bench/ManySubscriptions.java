@@ -118,7 +118,7 @@ final class ManySubscriptions {
     }
 
     /** The threads not in {@code existing}, by name with digits and the run's token collapsed: "omnibus-handler-memory-subs-#-# x4". */
-    private static String kinds(Set<Thread> existing, String token) {
+    static String kinds(Set<Thread> existing, String token) {
         Map<String, Integer> byKind = new TreeMap<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (!existing.contains(t) && t.isAlive()) {
@@ -131,7 +131,7 @@ final class ManySubscriptions {
     }
 
     /** Thread count once threads that are starting or ending have settled (two equal readings 200 ms apart, within 5 s). */
-    private static int settledThreads() throws InterruptedException {
+    static int settledThreads() throws InterruptedException {
         int last = THREADS.getThreadCount();
         for (int i = 0; i < 25; i++) {
             TimeUnit.MILLISECONDS.sleep(200);
@@ -144,7 +144,7 @@ final class ManySubscriptions {
         return last;
     }
 
-    private static long heapAfterGc() throws InterruptedException {
+    static long heapAfterGc() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
             TimeUnit.MILLISECONDS.sleep(100);
@@ -172,36 +172,53 @@ final class ManySubscriptions {
             });
         }
 
-        /** The median of five p99s of {@code n} / 5 publish→deliver times each, in µs: one stall of a shared machine moves it less. */
         double median(int n) throws InterruptedException {
-            double[] p99s = new double[5];
-            for (int i = 0; i < p99s.length; i++) {
-                p99s[i] = measure(Math.max(100, n / 5));
-            }
-            Arrays.sort(p99s);
-            return p99s[2];
+            return medianP99(n, this::measure);
         }
 
-        /** The p99 of {@code n} publish→deliver times, in µs. */
         double measure(int n) throws InterruptedException {
-            long[] micros = new long[n];
-            for (int i = 0; i < n; i++) {
-                CountDownLatch l = new CountDownLatch(1);
-                arrived.set(l);
-                long sent = System.nanoTime();
-                broker.publish(topic, Message.of("p"));
-                if (!l.await(10, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("probe message " + i + " on '" + topic + "' did not arrive within 10 s");
-                }
-                micros[i] = TimeUnit.NANOSECONDS.toMicros(deliveredAt - sent);
-            }
-            Arrays.sort(micros);
-            return micros[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)];
+            return p99(n, topic, arrived, () -> broker.publish(topic, Message.of("p")), () -> deliveredAt);
         }
 
         void close() {
             sub.unsubscribe();
         }
+    }
+
+    /** Measures the p99 of {@code n} sends. */
+    interface Measure {
+        double p99(int n) throws InterruptedException;
+    }
+
+    /** The median of five p99s of {@code n} / 5 publish→deliver times each, in µs: one stall of a shared machine moves it less. */
+    static double medianP99(int n, Measure m) throws InterruptedException {
+        double[] p99s = new double[5];
+        for (int i = 0; i < p99s.length; i++) {
+            p99s[i] = m.p99(Math.max(100, n / 5));
+        }
+        Arrays.sort(p99s);
+        return p99s[2];
+    }
+
+    /**
+     * The p99 of {@code n} sends, in µs, each from {@code send} until the receiver counts down the
+     * latch it finds in {@code arrived}, having written its arrival time where {@code deliveredAt} reads it.
+     */
+    static double p99(int n, String topic, AtomicReference<CountDownLatch> arrived, Runnable send,
+            java.util.function.LongSupplier deliveredAt) throws InterruptedException {
+        long[] micros = new long[n];
+        for (int i = 0; i < n; i++) {
+            CountDownLatch l = new CountDownLatch(1);
+            arrived.set(l);
+            long sent = System.nanoTime();
+            send.run();
+            if (!l.await(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("probe message " + i + " on '" + topic + "' did not arrive within 10 s");
+            }
+            micros[i] = TimeUnit.NANOSECONDS.toMicros(deliveredAt.getAsLong() - sent);
+        }
+        Arrays.sort(micros);
+        return micros[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)];
     }
 
     static void print(List<Row> rows, PrintStream out) {
@@ -213,7 +230,8 @@ final class ManySubscriptions {
         for (Row r : rows) {
             out.printf(Locale.ROOT, "%-10s %8d %10d %12.0f %12.0f %12.0f %12.0f %12.0f  %s%n", r.backend(), r.subscriptions(), r.threadsAdded(),
                     r.heapBytesPerSubscription(), r.subscribesPerSecond(), r.p99OneMicros(), r.p99ManyMicros(), r.p99OneAgainMicros(),
-                    (r.threadsMet() ? "threads " : "THREADS ") + (r.heapMet() ? "heap " : "HEAP ") + (r.latencyMet() ? "p99" : "P99"));
+                    r.threadsAdded() < 0 ? "failed" : (r.threadsMet() ? "threads " : "THREADS ") + (r.heapMet() ? "heap " : "HEAP ")
+                            + (r.latencyMet() ? "p99" : "P99"));
         }
         for (Row r : rows) {
             String kinds = r.threadKinds();
