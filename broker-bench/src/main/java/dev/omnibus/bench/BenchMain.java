@@ -154,6 +154,9 @@ public final class BenchMain implements Callable<Integer> {
         try {
             return new RawKafkaManyTopics(kafka.bootstrap(), subscriptions, probes).run();
         } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             System.err.println("bench: raw kafka-clients with " + subscriptions + " topics failed: " + e);
             return new ManySubscriptions.Row("raw kafka", subscriptions, -1, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                     "failed: " + e);

@@ -22,8 +22,8 @@ import org.apache.kafka.common.TopicPartition;
  * The reference for {@link ManySubscriptions} on Kafka: kafka-clients alone, one producer and one
  * consumer of assigned partitions (as the backend's broadcast consumer), {@code count} topics of one
  * partition. Reports what the clients themselves cost with {@code count} topics live: threads,
- * heap per topic, topics created and assigned per second (in batches of 500, which the backend's
- * one-at-a-time subscribe cannot do), and the p99 of a probe topic with only it assigned, with all
+ * heap per topic, topics created per second (500 a request, which the backend's one-at-a-time
+ * subscribe cannot do), and the p99 of a probe topic with only it assigned, with all
  * {@code count} assigned (each sent one record first, so that the clients' per-topic state exists),
  * and with only it again. Deletes its topics at the end.
  */
@@ -107,22 +107,27 @@ final class RawKafkaManyTopics {
      */
     private static void sendOneEach(KafkaProducer<byte[], byte[]> producer, List<String> topics) throws InterruptedException {
         List<String> left = topics;
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        // one deadline for every send and wait: a send blocks up to max.block.ms (10 s) for a topic's metadata
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (!left.isEmpty()) {
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (String t : left) {
+                if (System.nanoTime() > deadline) {
+                    break;
+                }
                 sent.add(producer.send(new ProducerRecord<>(t, "x".getBytes())));
             }
-            List<String> failed = new ArrayList<>();
-            for (int i = 0; i < left.size(); i++) {
+            List<String> failed = new ArrayList<>(left.subList(sent.size(), left.size()));
+            for (int i = 0; i < sent.size(); i++) {
                 try {
-                    sent.get(i).get(30, TimeUnit.SECONDS);
+                    sent.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                     failed.add(left.get(i));
                 }
             }
             if (!failed.isEmpty() && System.nanoTime() > deadline) {
-                throw new IllegalStateException("raw kafka-clients: " + failed.size() + " of " + topics.size() + " sends still failed");
+                throw new IllegalStateException("raw kafka-clients: " + failed.size() + " of " + topics.size()
+                        + " sends still failed after 10 minutes");
             }
             left = failed;
         }
@@ -132,12 +137,16 @@ final class RawKafkaManyTopics {
     private static void delete(Admin admin, List<String> topics, String probeTopic) {
         List<String> mine = new ArrayList<>(topics);
         mine.add(probeTopic);
-        try {
-            for (int i = 0; i < mine.size(); i += 500) {
-                admin.deleteTopics(mine.subList(i, Math.min(mine.size(), i + 500))).all().get(120, TimeUnit.SECONDS);
+        for (int i = 0; i < mine.size(); i += 500) {
+            List<String> batch = mine.subList(i, Math.min(mine.size(), i + 500));
+            try {
+                admin.deleteTopics(batch).all().get(120, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                System.err.println("bench: could not delete " + batch.size() + " raw kafka-clients topics (" + batch.get(0) + " ...): " + e);
             }
-        } catch (Exception e) {
-            System.err.println("bench: could not delete the raw kafka-clients topics (" + probeTopic + " and others): " + e);
         }
     }
 

@@ -211,7 +211,6 @@ final class NodeConsumer implements Runnable {
      * record at or after it. False when the metadata lists no partitions of it (yet).
      */
     private boolean cover(KafkaSubscription s, String topic, Long sinceMillis) {
-        syncAssignment();
         List<PartitionInfo> infos = consumer.partitionsFor(topic, callTimeout);
         if (infos == null || infos.isEmpty()) {
             return false;
@@ -285,7 +284,8 @@ final class NodeConsumer implements Runnable {
                 if (assigned.isEmpty()) {
                     c = commands.poll(100, TimeUnit.MILLISECONDS);
                     if (c != null) {
-                        commands.add(c);
+                        // run now, not put back behind the commands that came after it (a subscribe and its unsubscribe)
+                        c.run();
                     }
                     continue;
                 }

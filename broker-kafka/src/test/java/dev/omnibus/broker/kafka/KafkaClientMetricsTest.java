@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code clientMetrics} (broker-kafka/README.md): with the default {@code jmx} the producer and the
- * broadcast consumer register their MBeans, per topic too; with {@code none} they register none.
+ * broadcast consumer register their metrics MBeans, per topic too; with {@code none} they register
+ * none (kafka-clients' one {@code app-info} MBean per client, named by {@code id=}, stays).
  */
 @DisplayName("Kafka clientMetrics: jmx registers kafka-clients' MBeans, none registers none")
 class KafkaClientMetricsTest {
@@ -58,7 +59,7 @@ class KafkaClientMetricsTest {
     }
 
     @Test
-    @DisplayName("clientMetrics=none: the same traffic registers no MBean of any of the broker's clients")
+    @DisplayName("clientMetrics=none: the same traffic registers no metrics MBean of any of the broker's clients")
     void noneRegistersNothing() throws Exception {
         String node = "none-" + token;
         broker = Brokers.create(KafkaTestSupport.options(node).toBuilder().property("clientMetrics", "none").build());
