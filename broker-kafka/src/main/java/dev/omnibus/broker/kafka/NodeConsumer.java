@@ -247,13 +247,22 @@ final class NodeConsumer implements Runnable {
     }
 
     private void refresh() {
-        lastRefresh = System.currentTimeMillis();
-        refreshSoon = false;
         boolean patterns = subs.stream().anyMatch(s -> s.regex != null);
         if (!patterns) {
+            lastRefresh = System.currentTimeMillis();
+            refreshSoon = false;
             return;
         }
-        Set<String> topics = consumer.listTopics(callTimeout).keySet();
+        // cleared before the listing: a topic this node creates meanwhile asks for another refresh
+        refreshSoon = false;
+        lastRefresh = System.currentTimeMillis();
+        Set<String> topics;
+        try {
+            topics = consumer.listTopics(callTimeout).keySet();
+        } catch (WakeupException e) {
+            refreshSoon = true; // a command interrupted the listing: the refresh runs again after it
+            throw e;
+        }
         for (KafkaSubscription s : subs) {
             if (s.regex == null) {
                 continue;
