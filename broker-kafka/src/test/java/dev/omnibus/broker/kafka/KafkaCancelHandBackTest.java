@@ -10,12 +10,11 @@ import dev.omnibus.broker.EventPublisher;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Subscriptions;
+import dev.omnibus.broker.tck.FlowRecorder;
 import dev.omnibus.broker.tck.Inbox;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -63,38 +62,20 @@ class KafkaCancelHandBackTest {
         a.connect();
         b.connect();
         EventPublisher pub = Subscriptions.publisher(a, topic, SubscribeOptions.builder().queue(group).concurrency(32).build());
-        List<Event> mine = new CopyOnWriteArrayList<>();
-        List<Flow.Subscription> handle = new CopyOnWriteArrayList<>();
-        pub.subscribe(new Flow.Subscriber<Event>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                handle.add(s);
-            }
-
-            @Override
-            public void onNext(Event e) {
-                mine.add(e);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-            }
-
-            @Override
-            public void onComplete() {
-            }
-        });
+        FlowRecorder recorder = new FlowRecorder();
+        pub.subscribe(recorder);
+        List<Event> mine = recorder.events;
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             Message m = Message.of("c-" + i);
             a.publish(topic, m);
             sent.add(m.id());
         }
-        handle.get(0).request(2);
+        recorder.request(2);
         await().atMost(Duration.ofSeconds(20)).until(() -> mine.size() >= 2);
         Inbox inbox = new Inbox();
         b.subscribe(topic, inbox, SubscribeOptions.builder().queue(group).build());
-        handle.get(0).cancel();
+        recorder.cancel();
         List<String> taken = mine.stream().map(e -> e.message().id()).toList();
         assertThat(taken).hasSize(2);
         List<String> rest = new ArrayList<>(sent);

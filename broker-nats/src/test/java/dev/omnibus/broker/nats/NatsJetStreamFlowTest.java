@@ -10,6 +10,7 @@ import dev.omnibus.broker.EventPublisher;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Subscriptions;
+import dev.omnibus.broker.tck.FlowRecorder;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -17,8 +18,6 @@ import io.nats.client.Nats;
 import io.nats.client.api.ConsumerInfo;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Flow;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,26 +64,9 @@ class NatsJetStreamFlowTest {
         String topic = "flowjs" + Message.newId().substring(0, 8) + ".orders";
         String group = "billing";
         EventPublisher pub = Subscriptions.publisher(broker, topic, SubscribeOptions.builder().queue(group).prefetch(5).build());
-        List<Event> got = new CopyOnWriteArrayList<>();
-        pub.subscribe(new Flow.Subscriber<Event>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                s.request(3);
-            }
-
-            @Override
-            public void onNext(Event e) {
-                got.add(e);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-            }
-
-            @Override
-            public void onComplete() {
-            }
-        });
+        FlowRecorder recorder = new FlowRecorder(3);
+        pub.subscribe(recorder);
+        List<Event> got = recorder.events;
         for (int i = 0; i < 30; i++) {
             broker.publish(topic, Message.of("o" + i));
         }

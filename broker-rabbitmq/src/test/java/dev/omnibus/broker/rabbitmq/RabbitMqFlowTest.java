@@ -10,12 +10,11 @@ import dev.omnibus.broker.EventPublisher;
 import dev.omnibus.broker.Message;
 import dev.omnibus.broker.SubscribeOptions;
 import dev.omnibus.broker.Subscriptions;
+import dev.omnibus.broker.tck.FlowRecorder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -43,26 +42,9 @@ class RabbitMqFlowTest {
         String topic = "orders.created";
         String group = "billing";
         EventPublisher pub = Subscriptions.publisher(broker, topic, SubscribeOptions.builder().queue(group).prefetch(5).build());
-        List<Event> got = new CopyOnWriteArrayList<>();
-        pub.subscribe(new Flow.Subscriber<Event>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                s.request(3);
-            }
-
-            @Override
-            public void onNext(Event e) {
-                got.add(e);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-            }
-
-            @Override
-            public void onComplete() {
-            }
-        });
+        FlowRecorder recorder = new FlowRecorder(3);
+        pub.subscribe(recorder);
+        List<Event> got = recorder.events;
         for (int i = 0; i < 30; i++) {
             broker.publish(topic, Message.of("o" + i));
         }

@@ -17,9 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import reactor.adapter.JdkFlowAdapter;
@@ -44,7 +42,7 @@ public abstract class ReactiveTests extends KitGroup {
         String topic = topic("demand");
         int prefetch = 5;
         EventPublisher pub = Subscriptions.publisher(b, topic, SubscribeOptions.builder().autoAck(false).prefetch(prefetch).build());
-        Recorder r = new Recorder();
+        FlowRecorder r = new FlowRecorder();
         pub.subscribe(r);
         List<String> sent = publishMany(b, topic, Math.max(20, n(40)), "d-");
         r.request(3);
@@ -84,7 +82,7 @@ public abstract class ReactiveTests extends KitGroup {
         String topic = topic("cancel");
         String group = group("cancel");
         EventPublisher pub = Subscriptions.publisher(a, topic, SubscribeOptions.builder().queue(group).build());
-        Recorder r = new Recorder();
+        FlowRecorder r = new FlowRecorder();
         pub.subscribe(r);
         List<String> sent = publishMany(a, topic, Math.max(10, n(30)), "c-");
         r.request(2);
@@ -221,7 +219,7 @@ public abstract class ReactiveTests extends KitGroup {
         Broker b = connected("a");
         String topic = topic("demandauto");
         EventPublisher pub = Subscriptions.publisher(b, topic, SubscribeOptions.builder().prefetch(4).build());
-        Recorder r = new Recorder();
+        FlowRecorder r = new FlowRecorder();
         pub.subscribe(r);
         List<String> sent = publishMany(b, topic, 20, "a-");
         r.request(6);
@@ -248,7 +246,7 @@ public abstract class ReactiveTests extends KitGroup {
                         assertThat(s.pattern()).isEqualTo(topic);
                         stalls.incrementAndGet();
                     }).build());
-            Recorder r = new Recorder();
+            FlowRecorder r = new FlowRecorder();
             pub.subscribe(r);
             long start = System.nanoTime();
             List<String> sent = publishMany(b, topic, 20, "s-");
@@ -259,44 +257,6 @@ public abstract class ReactiveTests extends KitGroup {
             r.request(Long.MAX_VALUE);
             Inbox.awaitIds(sent, r::ids, t(30_000));
             pub.unsubscribe();
-        }
-    }
-
-    /** A Flow subscriber that records what it gets and requests only when told. */
-    static final class Recorder implements Flow.Subscriber<Event> {
-        final AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
-        final List<Event> events = new CopyOnWriteArrayList<>();
-        final List<Throwable> errors = new CopyOnWriteArrayList<>();
-        final AtomicBoolean completed = new AtomicBoolean();
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription.set(s);
-        }
-
-        @Override
-        public void onNext(Event e) {
-            events.add(e);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            errors.add(t);
-        }
-
-        @Override
-        public void onComplete() {
-            completed.set(true);
-        }
-
-        void request(long n) {
-            subscription.get().request(n);
-        }
-
-        List<String> ids() {
-            List<String> ids = new ArrayList<>();
-            events.forEach(e -> ids.add(e.message().id()));
-            return ids;
         }
     }
 }
