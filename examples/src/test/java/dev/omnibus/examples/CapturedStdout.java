@@ -9,19 +9,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /** Base for command-line tests: captures what commands print on stdout and stderr. */
-abstract class CapturedStdout {
+public abstract class CapturedStdout {
     protected final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     protected final StringWriter err = new StringWriter();
     private PrintStream originalOut;
 
     @BeforeEach
-    void captureStdout() {
+    protected void captureStdout() {
         originalOut = System.out;
         System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
     }
 
     @AfterEach
-    void restoreStdout() {
+    protected void restoreStdout() {
         System.setOut(originalOut);
     }
 

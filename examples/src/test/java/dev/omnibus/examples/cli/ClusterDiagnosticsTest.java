@@ -4,37 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.omnibus.broker.tck.BrokerServers;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.omnibus.examples.CapturedStdout;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** What {@code omnibus cluster} says when orders go missing: which ones, and each process's subscription state. */
-class ClusterDiagnosticsTest {
-    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-
-    @BeforeEach
-    void capture() {
-        originalOut = System.out;
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(originalOut);
-    }
-
-    private String out() {
-        return stdout.toString(StandardCharsets.UTF_8);
-    }
-
+class ClusterDiagnosticsTest extends CapturedStdout {
     @Test
     @DisplayName("the final tally names the missing orders")
     void tallyNamesTheMissing() {
