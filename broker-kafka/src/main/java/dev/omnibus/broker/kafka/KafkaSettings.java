@@ -93,8 +93,9 @@ record KafkaSettings(
     static final BackendProperty<ClientMetrics> CLIENT_METRICS = BackendProperty.ofChoice("clientMetrics", ClientMetrics.class,
             ClientMetrics.JMX, "where the producer's, consumers' and admin client's own metrics go: `jmx` (MBeans, kafka-clients'"
                     + " `JmxReporter`), `push` (to a cluster that collects client metrics, KIP-714 `enable.metrics.push`), `both`"
-                    + " or `none` (kafka-clients still registers its one `app-info` MBean per client); kafka-clients keeps about 20 metrics per topic a producer sends to or a consumer reads, and"
-                    + " `push` holds a copy of each (about 20 KB per topic)");
+                    + " or `none` (kafka-clients still registers its one `app-info` MBean per client); kafka-clients keeps"
+                    + " about 20 metrics per topic a producer sends to or a consumer reads, and `push` holds a copy of each"
+                    + " (about 20 KB per topic)");
     static final PropertySet PROPERTIES = PropertySet.of(PARTITIONS, REPLICATION_FACTOR, PREFIX, METADATA_MAX_AGE, SESSION_TIMEOUT,
             HEARTBEAT_INTERVAL, LINGER, MAX_MESSAGE_BYTES, REPLY_RETENTION, KEY_HEADER, SASL_MECHANISM,
             HEALTH_PROBE, CLIENT_METRICS);

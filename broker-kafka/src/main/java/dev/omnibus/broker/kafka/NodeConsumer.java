@@ -169,17 +169,24 @@ final class NodeConsumer implements Runnable {
     /** Makes {@code s} read every partition of {@code topic}, which its subscribe call created, from offset 0. */
     private void coverCreated(KafkaSubscription s, String topic, int partitions) {
         for (int i = 0; i < partitions; i++) {
-            TopicPartition p = new TopicPartition(topic, i);
-            read(s, p, 0L);
-            if (assigned.add(p)) {
-                // assigned with the other commands waiting now, before the next poll
-                seeks.put(p, 0L);
-                stale = true;
-            } else {
-                syncAssignment();
-                if (consumer.position(p, callTimeout) > 0) {
-                    consumer.seek(p, 0L);
-                }
+            startAt(s, new TopicPartition(topic, i), 0L);
+        }
+    }
+
+    /**
+     * {@code s} reads {@code p} from {@code offset}. A partition new to the consumer is assigned and
+     * sought with the other commands waiting now, before the next poll; one it reads already goes
+     * back to {@code offset} if an older subscription is past it (the others skip what they had).
+     */
+    private void startAt(KafkaSubscription s, TopicPartition p, long offset) {
+        read(s, p, offset);
+        if (assigned.add(p)) {
+            seeks.put(p, offset);
+            stale = true;
+        } else {
+            syncAssignment();
+            if (consumer.position(p, callTimeout) > offset) {
+                consumer.seek(p, offset);
             }
         }
     }
@@ -230,32 +237,19 @@ final class NodeConsumer implements Runnable {
             });
         }
         for (TopicPartition p : parts) {
-            long offset = from.get(p);
-            read(s, p, offset);
-            if (assigned.add(p)) {
-                seeks.put(p, offset);
-                stale = true;
-            } else {
-                syncAssignment();
-                if (consumer.position(p, callTimeout) > offset) {
-                    // an older subscription is past it already: go back; the others skip what they had
-                    consumer.seek(p, offset);
-                }
-            }
+            startAt(s, p, from.get(p));
         }
         return true;
     }
 
     private void refresh() {
+        // cleared before the listing: a topic this node creates meanwhile asks for another refresh
+        lastRefresh = System.currentTimeMillis();
+        refreshSoon = false;
         boolean patterns = subs.stream().anyMatch(s -> s.regex != null);
         if (!patterns) {
-            lastRefresh = System.currentTimeMillis();
-            refreshSoon = false;
             return;
         }
-        // cleared before the listing: a topic this node creates meanwhile asks for another refresh
-        refreshSoon = false;
-        lastRefresh = System.currentTimeMillis();
         Set<String> topics;
         try {
             topics = consumer.listTopics(callTimeout).keySet();
