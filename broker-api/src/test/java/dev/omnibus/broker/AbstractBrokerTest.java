@@ -41,6 +41,42 @@ class AbstractBrokerTest {
     }
 
     @Test
+    @DisplayName("a topic that passed validation before does not let a bad one through: null, wildcards and "
+            + "empty tokens fail however many good topics came first, in whichever slot of the validation cache")
+    void validationCacheNeverPassesABadTopic() {
+        all.connect();
+        try {
+            for (int i = 0; i < 100; i++) {
+                all.publish("orders.t" + i, Message.of("x"));
+                all.publish("orders.t" + i, Message.of("x")); // the same topic again: validated once
+            }
+            assertThat(all.published).hasSize(200);
+            // bad topics of every hash slot, each right after a good topic of that slot
+            for (int i = 0; i < 64; i++) {
+                String good = "orders.t" + i;
+                all.publish(good, Message.of("x"));
+                for (String bad : new String[] {good + ".*", good + "..x", good + " x", good + ".>"}) {
+                    assertThatThrownBy(() -> all.publish(bad, Message.of("x")))
+                            .as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(bad.trim().substring(0, 6));
+                    assertThatThrownBy(() -> all.request(bad, Message.of("x"), Duration.ofSeconds(1)))
+                            .as(bad).isInstanceOf(IllegalArgumentException.class);
+                }
+            }
+            assertThatThrownBy(() -> all.publish(null, Message.of("x")))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("topic must not be null");
+            assertThatThrownBy(() -> all.request(null, Message.of("x"), Duration.ofSeconds(1)))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("topic must not be null");
+            assertThatThrownBy(() -> all.publish("", Message.of("x")))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be empty");
+            // an equal topic built anew (another String instance) is validated and passes
+            all.publish(new String("orders.t1"), Message.of("x"));
+            assertThat(all.published).hasSize(200 + 64 + 1);
+        } finally {
+            all.disconnect();
+        }
+    }
+
+    @Test
     @DisplayName("asking for a missing capability fails naming it, before any connection check")
     void capabilities() {
         assertThatThrownBy(() -> none.subscribe("a.*", e -> { }))

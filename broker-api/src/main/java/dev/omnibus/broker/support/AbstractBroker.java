@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  */
 public abstract class AbstractBroker implements Broker {
     protected final Logger log = LoggerFactory.getLogger(getClass());
+    private static final int VALID_TOPIC_SLOTS = 16;
 
     private final String name;
     private final Set<Capability> capabilities;
@@ -64,6 +65,12 @@ public abstract class AbstractBroker implements Broker {
     private volatile String lastError;
     private final Object poolLock = new Object();
     private volatile HandlerPool handlerPool;
+    /**
+     * Topics that passed {@link Topics#validateTopic}, by their hash: a publisher that sends to the
+     * same few topics validates each once instead of scanning it on every publish. Read and written
+     * without a lock: a String is immutable, so a stale slot only costs one more validation.
+     */
+    private final String[] validTopics = new String[VALID_TOPIC_SLOTS];
 
     protected AbstractBroker(String name, BrokerOptions options, Set<Capability> capabilities) {
         this.name = Objects.requireNonNull(name);
@@ -251,7 +258,7 @@ public abstract class AbstractBroker implements Broker {
 
     @Override
     public final CompletableFuture<Message> request(String topic, Message message, Duration timeout) {
-        Topics.validateTopic(topic);
+        checkTopic(topic);
         Objects.requireNonNull(message, "message must not be null");
         Objects.requireNonNull(timeout, "timeout must not be null");
         if (timeout.isNegative() || timeout.isZero()) {
@@ -381,12 +388,25 @@ public abstract class AbstractBroker implements Broker {
     }
 
     private void checkPublish(String topic, Message message) {
-        Topics.validateTopic(topic);
+        checkTopic(topic);
         Objects.requireNonNull(message, "message must not be null");
         Limits.checkHeaders(topic, message);
         if (!connected) {
             // the message only on failure: building it on every publish cost the publish path a string per message
             throw notConnected("publish to '" + topic + "'");
+        }
+    }
+
+    /** {@link Topics#validateTopic}, skipped for the very String instance that passed it last in its slot. */
+    private void checkTopic(String topic) {
+        if (topic == null) {
+            Topics.validateTopic(null); // throws, with the rule's message
+        }
+        String[] valid = validTopics;
+        int slot = topic.hashCode() & (VALID_TOPIC_SLOTS - 1);
+        if (valid[slot] != topic) {
+            Topics.validateTopic(topic);
+            valid[slot] = topic;
         }
     }
 
