@@ -4,8 +4,9 @@ import dev.omnibus.broker.Event;
 import dev.omnibus.broker.Handler;
 import dev.omnibus.broker.Headers;
 import dev.omnibus.broker.Message;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +21,20 @@ public abstract class AbstractEvent implements Event {
     private static final int OPEN = 0;
     private static final int ACKED = 1;
     private static final int NACKED = 2;
-    private static final AtomicIntegerFieldUpdater<AbstractEvent> STATE =
-            AtomicIntegerFieldUpdater.newUpdater(AbstractEvent.class, "state");
+    /**
+     * The settle-once state. A VarHandle rather than an AtomicIntegerFieldUpdater, which checks the
+     * receiver's class on every call because every backend's event is a subclass of the class it
+     * was made for.
+     */
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(AbstractEvent.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final String topic;
     private final Message message;
