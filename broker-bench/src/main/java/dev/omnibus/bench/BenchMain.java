@@ -94,7 +94,7 @@ public final class BenchMain implements Callable<Integer> {
             return manySubscriptions();
         }
         Harness harness = quick ? new Harness(1, 3, Duration.ofMinutes(2), scenario)
-                : new Harness(2, 5, Duration.ofMinutes(5), scenario);
+                : new Harness(2, 11, Duration.ofMinutes(5), scenario);
         List<Result> results = new ArrayList<>();
         try (KafkaServerForBench kafka = backends.contains("kafka") ? KafkaServerForBench.of(kafkaUrl) : null;
                 NatsR3Bench natsCluster = backends.contains("nats-r3") ? NatsR3Bench.start() : null) {

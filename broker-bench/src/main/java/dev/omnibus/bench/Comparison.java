@@ -7,11 +7,11 @@ import java.util.Optional;
 /**
  * Omnibus beside one reference of a scenario, round by round: in each measured round both ran
  * back to back in the same JVM, so each round gives one throughput ratio Omnibus / reference (and
- * one p99 ratio). The ratio is reported as the median over the rounds with its range: the lower
- * bound is the smallest per-round ratio, the upper the largest (with 3 to 5 rounds a percentile
- * interval would be these anyway). A row with a {@link Target} is met only when the lower bound of
- * the throughput ratio reaches the target and, where latency has a target, the upper bound of the
- * p99 ratio stays within it.
+ * one p99 ratio). The ratio is reported as the median over the rounds, with the range of the rounds
+ * and a 95 % confidence bound of that median ({@link Stats#lowerBound}: the smallest round with
+ * up to 7 rounds, the third smallest of 11). A row with a {@link Target} is met only when the lower
+ * bound of the throughput ratio reaches the target and, where latency has a target, the upper bound
+ * of the p99 ratio stays within it.
  */
 record Comparison(Result omnibus, Result reference, double[] roundRatios, double[] roundP99Ratios, Optional<Target> target) {
 
@@ -37,12 +37,19 @@ record Comparison(Result omnibus, Result reference, double[] roundRatios, double
         return Stats.median(roundRatios);
     }
 
-    double low() {
+    /** The lowest round's ratio. */
+    double min() {
         return Stats.min(roundRatios);
     }
 
-    double high() {
+    /** The highest round's ratio. */
+    double max() {
         return Stats.max(roundRatios);
+    }
+
+    /** The 95 % lower confidence bound of the median ratio: what {@link #met()} judges. */
+    double lowerBound() {
+        return Stats.lowerBound(roundRatios);
     }
 
     double p99Median() {
@@ -50,12 +57,17 @@ record Comparison(Result omnibus, Result reference, double[] roundRatios, double
     }
 
     /** The largest per-round p99 ratio Omnibus / reference. */
-    double p99High() {
+    double p99Max() {
         return Stats.max(roundP99Ratios);
     }
 
-    /** Empty when the row has no target; else whether the bounds of the spread meet it. */
+    /** The 95 % upper confidence bound of the median p99 ratio. */
+    double p99UpperBound() {
+        return Stats.upperBound(roundP99Ratios);
+    }
+
+    /** Empty when the row has no target; else whether the confidence bounds meet it. */
     Optional<Boolean> met() {
-        return target.map(t -> low() >= t.minRatio() && (!t.hasLatencyTarget() || p99High() <= t.maxP99Ratio()));
+        return target.map(t -> lowerBound() >= t.minRatio() && (!t.hasLatencyTarget() || p99UpperBound() <= t.maxP99Ratio()));
     }
 }

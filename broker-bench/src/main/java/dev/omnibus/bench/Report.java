@@ -46,7 +46,13 @@ public final class Report {
     }
 
     static String spread(Comparison c) {
-        return String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", c.median(), c.low(), c.high());
+        return String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", c.median(), c.min(), c.max());
+    }
+
+    /** The confidence bounds {@link Comparison#met()} judges: the throughput ratio's lower, and the p99 ratio's upper where latency has a target. */
+    static String bound(Comparison c) {
+        return String.format(Locale.ROOT, "%.2f", c.lowerBound())
+                + (c.target().filter(Target::hasLatencyTarget).isPresent() ? String.format(Locale.ROOT, ", p99 %.2f", c.p99UpperBound()) : "");
     }
 
     static String target(Target t) {
@@ -61,10 +67,10 @@ public final class Report {
     public static void printTable(List<Result> results, PrintStream out) {
         int scenarioWidth = Math.max(30, results.stream().mapToInt(r -> r.scenario().length()).max().orElse(0));
         int implementationWidth = Math.max(22, results.stream().mapToInt(r -> r.implementation().length()).max().orElse(0));
-        String header = "%-" + scenarioWidth + "s %6s  %-" + implementationWidth + "s %12s  %-23s %9s %9s  %-20s %-16s %-16s %s%n";
-        String row = "%-" + scenarioWidth + "s %6s  %-" + implementationWidth + "s %,12.0f  %-23s %9.1f %9.1f  %-20s %-16s %-16s %s%n";
+        String header = "%-" + scenarioWidth + "s %6s  %-" + implementationWidth + "s %12s  %-23s %9s %9s  %-20s %-16s %-14s %-16s %s%n";
+        String row = "%-" + scenarioWidth + "s %6s  %-" + implementationWidth + "s %,12.0f  %-23s %9.1f %9.1f  %-20s %-16s %-14s %-16s %s%n";
         out.printf(Locale.ROOT, header, "scenario", "body", "implementation",
-                "msg/s", "range (min-max)", "p50 us", "p99 us", "omnibus/this [min-max]", "p99 o/t [max]", "target", "met");
+                "msg/s", "range (min-max)", "p50 us", "p99 us", "omnibus/this [min-max]", "p99 o/t [max]", "95% bound", "target", "met");
         String last = "";
         for (Result r : results) {
             String key = r.scenario() + r.bodySize();
@@ -74,22 +80,26 @@ public final class Report {
                     r.medianRate(), String.format(Locale.ROOT, "%,.0f-%,.0f", r.minRate(), r.maxRate()),
                     r.p50Micros(), r.p99Micros(),
                     c.map(Report::spread).orElse(""),
-                    c.map(x -> String.format(Locale.ROOT, "%.2f [%.2f]", x.p99Median(), x.p99High())).orElse(""),
+                    c.map(x -> String.format(Locale.ROOT, "%.2f [%.2f]", x.p99Median(), x.p99Max())).orElse(""),
+                    c.map(Report::bound).orElse(""),
                     c.flatMap(Comparison::target).map(Report::target).orElse(""),
                     c.map(Report::met).orElse(""));
             last = key;
         }
         out.printf(Locale.ROOT, "%nomnibus/this: median of the per-round throughput ratios [lowest-highest round];"
-                + " p99 o/t: median [highest] per-round p99 ratio;%nmet: lowest round ratio >= target"
-                + " (and highest p99 ratio <= its target where there is one).%n");
+                + " p99 o/t: median [highest] per-round p99 ratio;%n95%% bound: the 95%% lower confidence bound of the median"
+                + " throughput ratio (the lowest round with up to 7 rounds, the 3rd lowest of 11), and of p99 the upper;"
+                + "%nmet: lower bound >= target (and p99 upper bound <= its target where there is one).%n");
     }
 
     public static void writeJson(List<Result> results, Map<String, Object> run, Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Map<String, Object> doc = new LinkedHashMap<>(run);
         doc.put("date", OffsetDateTime.now().toString());
-        doc.put("ratios", "Omnibus / reference per measured round; median and min-max over the rounds; met = min >= targetMinRatio"
-                + " and, where targetMaxP99Ratio is set, max per-round p99 ratio <= it");
+        doc.put("ratios", "Omnibus / reference per measured round; median and min-max over the rounds; lower bound = the 95 %"
+                + " lower confidence bound of the median (the k-th lowest round, k from the binomial distribution: 1 up to 7"
+                + " rounds, 3 of 11), p99 upper bound likewise; met = lower bound >= targetMinRatio and, where"
+                + " targetMaxP99Ratio is set, p99 upper bound <= it");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Result r : results) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -108,11 +118,13 @@ public final class Report {
             row.put("roundP99Micros", r.roundP99Micros());
             Optional<Comparison> c = comparison(r, results);
             row.put("omnibusOverThis", c.map(x -> round2(x.median())).orElse(null));
-            row.put("omnibusOverThisMin", c.map(x -> round2(x.low())).orElse(null));
-            row.put("omnibusOverThisMax", c.map(x -> round2(x.high())).orElse(null));
+            row.put("omnibusOverThisMin", c.map(x -> round2(x.min())).orElse(null));
+            row.put("omnibusOverThisMax", c.map(x -> round2(x.max())).orElse(null));
+            row.put("omnibusOverThisLowerBound", c.map(x -> round2(x.lowerBound())).orElse(null));
             row.put("roundRatios", c.map(x -> Arrays.stream(x.roundRatios()).map(Report::round2).toArray()).orElse(null));
             row.put("p99RatioMedian", c.map(x -> round2(x.p99Median())).orElse(null));
-            row.put("p99RatioMax", c.map(x -> round2(x.p99High())).orElse(null));
+            row.put("p99RatioMax", c.map(x -> round2(x.p99Max())).orElse(null));
+            row.put("p99RatioUpperBound", c.map(x -> round2(x.p99UpperBound())).orElse(null));
             Optional<Target> t = c.flatMap(Comparison::target);
             row.put("targetMinRatio", t.map(Target::minRatio).orElse(null));
             row.put("targetMaxP99Ratio", t.filter(Target::hasLatencyTarget).map(Target::maxP99Ratio).orElse(null));
@@ -155,7 +167,8 @@ public final class Report {
     public static void writeCsv(List<Result> results, Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         StringBuilder b = new StringBuilder("scenario,bodyBytes,implementation,omnibus,medianMsgPerSec,minMsgPerSec,maxMsgPerSec,"
-                + "p50Micros,p99Micros,rounds,messagesPerRound,ratioMedian,ratioMin,ratioMax,p99RatioMedian,p99RatioMax,"
+                + "p50Micros,p99Micros,rounds,messagesPerRound,ratioMedian,ratioMin,ratioMax,ratioLowerBound,p99RatioMedian,p99RatioMax,"
+                + "p99RatioUpperBound,"
                 + "targetMinRatio,targetMaxP99Ratio,met,roundRatios\n");
         for (Result r : results) {
             Optional<Comparison> c = comparison(r, results);
@@ -163,9 +176,10 @@ public final class Report {
             List<Object> cells = List.of(quote(r.scenario()), r.bodySize(), quote(r.implementation()), r.omnibus(),
                     Math.round(r.medianRate()), Math.round(r.minRate()), Math.round(r.maxRate()), r.p50Micros(), r.p99Micros(),
                     r.rounds(), r.messages(),
-                    c.map(x -> (Object) round2(x.median())).orElse(""), c.map(x -> (Object) round2(x.low())).orElse(""),
-                    c.map(x -> (Object) round2(x.high())).orElse(""), c.map(x -> (Object) round2(x.p99Median())).orElse(""),
-                    c.map(x -> (Object) round2(x.p99High())).orElse(""), t.map(x -> (Object) x.minRatio()).orElse(""),
+                    c.map(x -> (Object) round2(x.median())).orElse(""), c.map(x -> (Object) round2(x.min())).orElse(""),
+                    c.map(x -> (Object) round2(x.max())).orElse(""), c.map(x -> (Object) round2(x.lowerBound())).orElse(""),
+                    c.map(x -> (Object) round2(x.p99Median())).orElse(""), c.map(x -> (Object) round2(x.p99Max())).orElse(""),
+                    c.map(x -> (Object) round2(x.p99UpperBound())).orElse(""), t.map(x -> (Object) x.minRatio()).orElse(""),
                     t.filter(Target::hasLatencyTarget).map(x -> (Object) x.maxP99Ratio()).orElse(""),
                     c.flatMap(Comparison::met).map(m -> (Object) m).orElse(""),
                     c.map(x -> (Object) Arrays.stream(x.roundRatios()).mapToObj(d -> Double.toString(round2(d)))
@@ -181,11 +195,11 @@ public final class Report {
 
     /**
      * The README's table: one line per scenario and body size, Omnibus msg/s, each reference's msg/s,
-     * each ratio as median [min–max] over the rounds, its target and whether it was met.
+     * each ratio as median [min–max] over the rounds with its 95 % bound, its target and whether it was met.
      */
     public static String markdownTable(List<Result> results) {
-        StringBuilder b = new StringBuilder("| scenario | body | Omnibus msg/s | reference msg/s | Omnibus / reference, median [min–max] | target | met |\n"
-                + "|---|---|---|---|---|---|---|\n");
+        StringBuilder b = new StringBuilder("| scenario | body | Omnibus msg/s | reference msg/s | Omnibus / reference, median [min–max] "
+                + "| 95 % bound | target | met |\n|---|---|---|---|---|---|---|---|\n");
         for (Result o : results) {
             if (!o.omnibus()) {
                 continue;
@@ -201,6 +215,8 @@ public final class Report {
                     .append(cs.stream().map(c -> c.reference().implementation() + String.format(Locale.ROOT, " %,.0f",
                             c.reference().medianRate())).collect(Collectors.joining(" · "))).append(" | ")
                     .append(cs.stream().map(c -> spread(c).replace('-', '–')).collect(Collectors.joining(" · "))).append(" | ")
+                    .append(cs.stream().filter(c -> c.target().isPresent()).map(Report::bound).collect(Collectors.joining(" · ")))
+                    .append(" | ")
                     .append(cs.stream().map(c -> c.target().map(t -> t.reference() + " " + target(t).replace(">=", "≥")
                             .replace("<=", "≤")).orElse("")).filter(s -> !s.isEmpty()).collect(Collectors.joining(" · ")))
                     .append(" | ")
@@ -224,7 +240,7 @@ public final class Report {
             Result r = c.reference();
             labels.add(r.scenario() + " " + r.bodySize() + "B vs " + r.implementation());
             medians.add(c.median());
-            lows.add(c.low());
+            lows.add(c.lowerBound());
         }
         if (labels.isEmpty()) {
             return;
@@ -237,7 +253,7 @@ public final class Report {
         chart.getStyler().setDecimalPattern("0.00");
         chart.getStyler().setChartTitleVisible(true);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        chart.addSeries("lowest round", labels, lows);
+        chart.addSeries("95 % lower bound", labels, lows);
         chart.addSeries("median of rounds", labels, medians);
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
