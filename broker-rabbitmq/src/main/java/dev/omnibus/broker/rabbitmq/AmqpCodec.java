@@ -14,9 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Message to AMQP and back without an envelope: headers travel in the AMQP headers table, the
- * body as is. The id, content type, correlation id and reply-to are also copied to the standard
- * AMQP properties so that services without Omnibus see them where they expect them, and are read
- * from those properties when a foreign publisher sets only them. A foreign header that is an
+ * body as is. The id travels only as the standard {@code message_id} property (so a message with no
+ * other header has no table to encode and parse); the content type, correlation id and reply-to are
+ * also copied to their standard AMQP properties, so that services without Omnibus see them where
+ * they expect them. All four are read from those properties when a foreign publisher sets only
+ * them; an {@code id} in the table (older Omnibus, or a foreign publisher) wins over {@code message_id}. A foreign header that is an
  * AMQP timestamp reads as RFC 3339 in UTC ({@code 2026-04-05T17:31:00Z}).
  */
 final class AmqpCodec {
@@ -33,13 +35,27 @@ final class AmqpCodec {
     static AMQP.BasicProperties properties(Message m, boolean persistent) {
         Map<String, String> h = m.headers();
         return new AMQP.BasicProperties.Builder()
-                .headers(new HashMap<>(h))
+                .headers(table(h))
                 .messageId(m.id())
                 .contentType(h.get(Headers.CONTENT_TYPE))
                 .correlationId(h.get(Headers.CORRELATION_ID))
                 .replyTo(h.get(Headers.REPLY_TO))
                 .deliveryMode(persistent ? PERSISTENT : TRANSIENT)
                 .build();
+    }
+
+    /** The headers table: every header but the id, which is the message_id property; null when that leaves none. */
+    private static Map<String, Object> table(Map<String, String> h) {
+        if (h.size() == 1 && h.containsKey(Headers.ID)) {
+            return null;
+        }
+        Map<String, Object> table = new HashMap<>((h.size() * 4 + 2) / 3);
+        for (Map.Entry<String, String> e : h.entrySet()) {
+            if (!e.getKey().equals(Headers.ID)) {
+                table.put(e.getKey(), e.getValue());
+            }
+        }
+        return table;
     }
 
     /**
@@ -57,8 +73,18 @@ final class AmqpCodec {
     }
 
     static Message message(AMQP.BasicProperties p, byte[] body) {
-        Map<String, String> h = new LinkedHashMap<>();
         Map<String, Object> table = p.getHeaders();
+        String id = p.getMessageId();
+        if (table == null && id != null && !id.isEmpty() && p.getContentType() == null && p.getCorrelationId() == null
+                && p.getReplyTo() == null) {
+            // what most messages carry: only their id
+            try {
+                return Message.wrap(Map.of(Headers.ID, id), body);
+            } catch (IllegalArgumentException e) {
+                // a foreign message_id Message does not allow: the general path below drops it, with a log line
+            }
+        }
+        Map<String, String> h = new LinkedHashMap<>();
         if (table != null) {
             for (Map.Entry<String, Object> e : table.entrySet()) {
                 if (e.getValue() != null && !DELIVERY_COUNT.equals(e.getKey())) {
@@ -66,7 +92,7 @@ final class AmqpCodec {
                 }
             }
         }
-        putIfAbsent(h, Headers.ID, p.getMessageId());
+        putIfAbsent(h, Headers.ID, id);
         putIfAbsent(h, Headers.CONTENT_TYPE, p.getContentType());
         putIfAbsent(h, Headers.CORRELATION_ID, p.getCorrelationId());
         putIfAbsent(h, Headers.REPLY_TO, p.getReplyTo());
