@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * other header has no table to encode and parse); the content type, correlation id and reply-to are
  * also copied to their standard AMQP properties, so that services without Omnibus see them where
  * they expect them. All four are read from those properties when a foreign publisher sets only
- * them; an {@code id} in the table (older Omnibus, or a foreign publisher) wins over {@code message_id}. A foreign header that is an
- * AMQP timestamp reads as RFC 3339 in UTC ({@code 2026-04-05T17:31:00Z}).
+ * them; an {@code id} in the table (older Omnibus, or a foreign publisher) wins over
+ * {@code message_id}. A foreign header that is an AMQP timestamp reads as RFC 3339 in UTC
+ * ({@code 2026-04-05T17:31:00Z}).
  */
 final class AmqpCodec {
     /** The quorum queue's count of earlier deliveries of a message. */
@@ -75,15 +76,6 @@ final class AmqpCodec {
     static Message message(AMQP.BasicProperties p, byte[] body) {
         Map<String, Object> table = p.getHeaders();
         String id = p.getMessageId();
-        if (table == null && id != null && !id.isEmpty() && p.getContentType() == null && p.getCorrelationId() == null
-                && p.getReplyTo() == null) {
-            // what most messages carry: only their id
-            try {
-                return Message.wrap(Map.of(Headers.ID, id), body);
-            } catch (IllegalArgumentException e) {
-                // a foreign message_id Message does not allow: the general path below drops it, with a log line
-            }
-        }
         Map<String, String> h = new LinkedHashMap<>();
         if (table != null) {
             for (Map.Entry<String, Object> e : table.entrySet()) {
