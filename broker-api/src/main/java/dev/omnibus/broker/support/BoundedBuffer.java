@@ -36,6 +36,11 @@ final class BoundedBuffer {
         return count;
     }
 
+    /** The most items it holds. */
+    int capacity() {
+        return capacity;
+    }
+
     boolean isEmpty() {
         return count == 0;
     }

@@ -164,7 +164,7 @@ public final class DeliveryQueue<T> {
                 return true;
             case FAIL:
                 full(0);
-                throw new BufferFullException("buffer of subscription '" + name + "' is full (" + buffer.size()
+                throw new BufferFullException("buffer of subscription '" + name + "' is full (" + buffer.capacity()
                         + " messages); the handler is slower than the publishers: raise concurrency or bufferSize, "
                         + "or choose another overflow policy");
             case BLOCK:
@@ -284,7 +284,8 @@ public final class DeliveryQueue<T> {
     private void full(int droppedNow) {
         long d = fullWarning.occurred(droppedNow);
         if (d >= 0) {
-            LOG.warn("Slow consumer: buffer of subscription '{}' is full ({} messages, policy {}): {}", name, buffer.size(), overflow,
+            // its capacity, not its size now: a drain may have emptied it since the offer found it full
+            LOG.warn("Slow consumer: buffer of subscription '{}' is full ({} messages, policy {}): {}", name, buffer.capacity(), overflow,
                     overflow == OverflowPolicy.BLOCK || overflow == OverflowPolicy.FAIL
                             ? "publishers are held back or refused; nothing is dropped"
                             : d + " messages dropped since the last warning");
