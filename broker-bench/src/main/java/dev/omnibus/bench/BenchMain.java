@@ -226,7 +226,8 @@ public final class BenchMain implements Callable<Integer> {
                 () -> new NatsReferences.CorePubSub(natsUrl, true))));
         r.addAll(h.run("nats request/reply", size, n / 20, List.<Supplier<Workload>>of(
                 () -> new OmnibusRequestReply(natsUrl),
-                () -> new NatsReferences.RequestReply(natsUrl))));
+                () -> new NatsReferences.RequestReply(natsUrl, false),
+                () -> new NatsReferences.RequestReply(natsUrl, true))));
         String stream = "bench-omnibus-" + Long.toString(System.nanoTime() % 1_000_000, 36);
         String js = natsUrl + (natsUrl.contains("?") ? "&" : "?") + "jetstream=true&stream=" + stream;
         r.addAll(h.run("nats JetStream async->durable", size, n / 10, List.<Supplier<Workload>>of(

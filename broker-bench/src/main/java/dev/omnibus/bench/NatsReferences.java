@@ -85,21 +85,27 @@ final class NatsReferences {
         }
     }
 
-    /** Sequential request/reply round trips; a dispatcher echoes. */
+    /**
+     * Sequential request/reply round trips; a dispatcher echoes. With {@code headers}, each message
+     * carries the headers Omnibus's does: the request an {@code id}, the reply its own {@code id}
+     * and the request's as {@code correlation-id}.
+     */
     static final class RequestReply implements Workload {
         private final String url;
+        private final boolean headers;
         private final String subject = "bench.rawrpc." + suffix();
         private Connection client;
         private Connection server;
         private int bodySize;
 
-        RequestReply(String url) {
+        RequestReply(String url, boolean headers) {
             this.url = url;
+            this.headers = headers;
         }
 
         @Override
         public String name() {
-            return "raw jnats";
+            return headers ? "raw jnats + headers" : "raw jnats";
         }
 
         @Override
@@ -107,14 +113,31 @@ final class NatsReferences {
             this.bodySize = bodySize;
             server = Nats.connect(url);
             client = Nats.connect(url);
-            server.createDispatcher(m -> server.publish(m.getReplyTo(), m.getData())).subscribe(subject);
+            server.createDispatcher(m -> {
+                if (headers) {
+                    io.nats.client.impl.Headers h = new io.nats.client.impl.Headers();
+                    h.put("id", dev.omnibus.broker.Message.newId());
+                    h.put("correlation-id", m.getHeaders().getFirst("id"));
+                    server.publish(m.getReplyTo(), h, m.getData());
+                } else {
+                    server.publish(m.getReplyTo(), m.getData());
+                }
+            }).subscribe(subject);
             server.flush(Duration.ofSeconds(5));
         }
 
         @Override
         public void run(int count, Probe probe) throws Exception {
             for (int i = 0; i < count; i++) {
-                probe.delivered(client.request(subject, Probe.stampedBody(bodySize)).get(10, TimeUnit.SECONDS).getData());
+                io.nats.client.Message reply;
+                if (headers) {
+                    io.nats.client.impl.Headers h = new io.nats.client.impl.Headers();
+                    h.put("id", dev.omnibus.broker.Message.newId());
+                    reply = client.request(subject, h, Probe.stampedBody(bodySize)).get(10, TimeUnit.SECONDS);
+                } else {
+                    reply = client.request(subject, Probe.stampedBody(bodySize)).get(10, TimeUnit.SECONDS);
+                }
+                probe.delivered(reply.getData());
             }
         }
 
