@@ -320,6 +320,24 @@ class DeliveryQueueTest {
                         .until(() -> log.text().contains("'" + name + "' is full (1 messages, policy DROP_NEWEST): 1 messages dropped"));
             }
         }
+
+        @Test
+        @DisplayName("the slow-consumer warning gives the buffer's capacity, also when the warning comes after an item left it")
+        void slowConsumerWarningGivesCapacity() throws Exception {
+            String name = "oldest-" + NAMES.incrementAndGet();
+            try (LogCapture log = LogCapture.start()) {
+                // DROP_OLDEST warns after taking the oldest item out: the buffer then holds one less than it can
+                DeliveryQueue<Integer> q = queue(name, 1, 2, OverflowPolicy.DROP_OLDEST, LONG, recorder);
+                recorder.blockOn(0);
+                q.offer(0);
+                recorder.awaitStarted(0);
+                q.offer(1);
+                q.offer(2);
+                q.offer(3);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> log.text().contains("'" + name + "' is full (2 messages, policy DROP_OLDEST): 1 messages dropped"));
+            }
+        }
     }
 
     @Nested
