@@ -30,6 +30,13 @@ final class NatsReferences {
     private NatsReferences() {
     }
 
+    /** A fresh {@code id} header, as Omnibus sends on every message. */
+    private static io.nats.client.impl.Headers idHeader() {
+        io.nats.client.impl.Headers h = new io.nats.client.impl.Headers();
+        h.put("id", dev.omnibus.broker.Message.newId());
+        return h;
+    }
+
     private static String suffix() {
         return Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffL, 36);
     }
@@ -69,9 +76,7 @@ final class NatsReferences {
             this.probe = probe;
             for (int i = 0; i < count; i++) {
                 if (idHeader) {
-                    io.nats.client.impl.Headers h = new io.nats.client.impl.Headers();
-                    h.put("id", dev.omnibus.broker.Message.newId());
-                    pub.publish(subject, h, Probe.stampedBody(bodySize));
+                    pub.publish(subject, idHeader(), Probe.stampedBody(bodySize));
                 } else {
                     pub.publish(subject, Probe.stampedBody(bodySize));
                 }
@@ -115,8 +120,7 @@ final class NatsReferences {
             client = Nats.connect(url);
             server.createDispatcher(m -> {
                 if (headers) {
-                    io.nats.client.impl.Headers h = new io.nats.client.impl.Headers();
-                    h.put("id", dev.omnibus.broker.Message.newId());
+                    io.nats.client.impl.Headers h = idHeader();
                     h.put("correlation-id", m.getHeaders().getFirst("id"));
                     server.publish(m.getReplyTo(), h, m.getData());
                 } else {
@@ -131,9 +135,7 @@ final class NatsReferences {
             for (int i = 0; i < count; i++) {
                 io.nats.client.Message reply;
                 if (headers) {
-                    io.nats.client.impl.Headers h = new io.nats.client.impl.Headers();
-                    h.put("id", dev.omnibus.broker.Message.newId());
-                    reply = client.request(subject, h, Probe.stampedBody(bodySize)).get(10, TimeUnit.SECONDS);
+                    reply = client.request(subject, idHeader(), Probe.stampedBody(bodySize)).get(10, TimeUnit.SECONDS);
                 } else {
                     reply = client.request(subject, Probe.stampedBody(bodySize)).get(10, TimeUnit.SECONDS);
                 }

@@ -74,9 +74,8 @@ final class AmqpCodec {
     }
 
     static Message message(AMQP.BasicProperties p, byte[] body) {
-        Map<String, Object> table = p.getHeaders();
-        String id = p.getMessageId();
         Map<String, String> h = new LinkedHashMap<>();
+        Map<String, Object> table = p.getHeaders();
         if (table != null) {
             for (Map.Entry<String, Object> e : table.entrySet()) {
                 if (e.getValue() != null && !DELIVERY_COUNT.equals(e.getKey())) {
@@ -84,7 +83,7 @@ final class AmqpCodec {
                 }
             }
         }
-        putIfAbsent(h, Headers.ID, id);
+        putIfAbsent(h, Headers.ID, p.getMessageId());
         putIfAbsent(h, Headers.CONTENT_TYPE, p.getContentType());
         putIfAbsent(h, Headers.CORRELATION_ID, p.getCorrelationId());
         putIfAbsent(h, Headers.REPLY_TO, p.getReplyTo());
