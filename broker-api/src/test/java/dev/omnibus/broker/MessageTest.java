@@ -134,6 +134,27 @@ class MessageTest {
     }
 
     @Test
+    @DisplayName("withHeader derives the same message as toBuilder().header(..).build(): same id and body, the header set or replaced, the original intact")
+    void withHeader() {
+        Message generated = Message.of("x");
+        Message derived = generated.withHeader(Headers.CORRELATION_ID, "c-1");
+        assertThat(derived).isEqualTo(generated.toBuilder().correlationId("c-1").build());
+        assertThat(derived.id()).isEqualTo(generated.id());
+        assertThat(derived.headers()).containsExactly(Map.entry(Headers.ID, generated.id()), Map.entry(Headers.CORRELATION_ID, "c-1"));
+        assertThat(generated.headers()).containsOnlyKeys(Headers.ID);
+
+        Message replaced = derived.withHeader(Headers.CORRELATION_ID, "c-2");
+        assertThat(replaced.header(Headers.CORRELATION_ID)).isEqualTo("c-2");
+        assertThat(derived.header(Headers.CORRELATION_ID)).isEqualTo("c-1");
+        assertThat(replaced.withHeader(Headers.ID, "").id()).as("an empty id is replaced by a new one, as in the builder")
+                .matches("[0-9a-f]{32}").isNotEqualTo(generated.id());
+
+        assertThatThrownBy(() -> generated.withHeader("bad name", "v")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bad name");
+        assertThatThrownBy(() -> generated.withHeader("x-n", null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
     @DisplayName("bodyAsString decodes UTF-8, and of(String) encodes UTF-8")
     void utf8() {
         String text = "grüße, 世界 \uD83D\uDE00";

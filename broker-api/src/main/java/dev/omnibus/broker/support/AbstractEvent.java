@@ -105,7 +105,7 @@ public abstract class AbstractEvent implements Event {
                     + "' was not sent with request(), so there is nobody to reply to");
         }
         String correlation = message.header(Headers.CORRELATION_ID);
-        sendReply(replyTo, reply.toBuilder().correlationId(correlation != null ? correlation : message.id()).build());
+        sendReply(replyTo, reply.withHeader(Headers.CORRELATION_ID, correlation != null ? correlation : message.id()));
     }
 
     /**
