@@ -45,18 +45,35 @@ final class AmqpCodec {
                 .build();
     }
 
-    /** The headers table: every header but the id, which is the message_id property; null when that leaves none. */
+    /**
+     * The headers table: every header but those an AMQP property carries by itself, the id
+     * ({@code message_id}) and, when not empty, {@code content-type}, {@code correlation-id} and
+     * {@code reply-to}; null when that leaves none (a request or a reply has no table to encode
+     * and parse). {@link #message} reads the properties back.
+     */
     private static Map<String, Object> table(Map<String, String> h) {
-        if (h.size() == 1 && h.containsKey(Headers.ID)) {
+        int inTable = 0;
+        for (Map.Entry<String, String> e : h.entrySet()) {
+            if (!asProperty(e.getKey(), e.getValue())) {
+                inTable++;
+            }
+        }
+        if (inTable == 0) {
             return null;
         }
-        Map<String, Object> table = new HashMap<>((h.size() * 4 + 2) / 3);
+        Map<String, Object> table = new HashMap<>((inTable * 4 + 2) / 3);
         for (Map.Entry<String, String> e : h.entrySet()) {
-            if (!e.getKey().equals(Headers.ID)) {
+            if (!asProperty(e.getKey(), e.getValue())) {
                 table.put(e.getKey(), e.getValue());
             }
         }
         return table;
+    }
+
+    /** True for a header that travels only as its AMQP property (an empty value would read back as absent). */
+    private static boolean asProperty(String name, String value) {
+        return name.equals(Headers.ID) || !value.isEmpty()
+                && (name.equals(Headers.CONTENT_TYPE) || name.equals(Headers.CORRELATION_ID) || name.equals(Headers.REPLY_TO));
     }
 
     /**

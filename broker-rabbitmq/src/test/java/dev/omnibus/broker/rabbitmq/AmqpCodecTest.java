@@ -29,17 +29,47 @@ class AmqpCodecTest {
     }
 
     @Test
-    @DisplayName("other headers travel in the table without the id; the standard ones also as properties; all read back")
+    @DisplayName("other headers travel in the table; the id and the standard ones only as properties; all read back")
     void headers() {
         Message m = Message.builder().body(BODY).header("tenant", "acme").header(Headers.CONTENT_TYPE, "text/plain")
-                .header(Headers.CORRELATION_ID, "c-1").build();
+                .header(Headers.CORRELATION_ID, "c-1").header(Headers.REPLY_TO, "omnibus.reply.n1").build();
         AMQP.BasicProperties p = AmqpCodec.properties(m, false);
-        assertThat(p.getHeaders()).containsOnlyKeys("tenant", Headers.CONTENT_TYPE, Headers.CORRELATION_ID);
+        assertThat(p.getHeaders()).containsOnlyKeys("tenant");
         assertThat(p.getMessageId()).isEqualTo(m.id());
         assertThat(p.getContentType()).isEqualTo("text/plain");
         assertThat(p.getCorrelationId()).isEqualTo("c-1");
+        assertThat(p.getReplyTo()).isEqualTo("omnibus.reply.n1");
         assertThat(p.getDeliveryMode()).isEqualTo(1);
         assertThat(AmqpCodec.message(p, BODY).headers()).isEqualTo(m.headers());
+    }
+
+    @Test
+    @DisplayName("a request or a reply (id, correlation-id, reply-to) has no headers table at all")
+    void requestHasNoTable() {
+        Message m = Message.builder().body(BODY).header(Headers.CORRELATION_ID, Message.newId())
+                .header(Headers.REPLY_TO, "omnibus.reply.n1").build();
+        AMQP.BasicProperties p = AmqpCodec.properties(m, true);
+        assertThat(p.getHeaders()).isNull();
+        assertThat(AmqpCodec.message(p, BODY).headers()).isEqualTo(m.headers());
+    }
+
+    @Test
+    @DisplayName("a standard header with an empty value stays in the table, since an empty property reads back as absent")
+    void emptyStandardHeader() {
+        Message m = Message.builder().body(BODY).header(Headers.CONTENT_TYPE, "").build();
+        AMQP.BasicProperties p = AmqpCodec.properties(m, true);
+        assertThat(p.getHeaders()).containsOnlyKeys(Headers.CONTENT_TYPE);
+        assertThat(AmqpCodec.message(p, BODY).headers()).isEqualTo(m.headers());
+    }
+
+    @Test
+    @DisplayName("a message of an older Omnibus, with the standard headers in the table as well, reads the same")
+    void olderWireReadsTheSame() {
+        Map<String, Object> table = Map.of(Headers.CORRELATION_ID, "c-1", Headers.REPLY_TO, "omnibus.reply.n1");
+        AMQP.BasicProperties p = new AMQP.BasicProperties.Builder().headers(table).messageId("m-1").correlationId("c-1")
+                .replyTo("omnibus.reply.n1").build();
+        assertThat(AmqpCodec.message(p, BODY).headers()).containsOnly(Map.entry(Headers.ID, "m-1"),
+                Map.entry(Headers.CORRELATION_ID, "c-1"), Map.entry(Headers.REPLY_TO, "omnibus.reply.n1"));
     }
 
     @Test
