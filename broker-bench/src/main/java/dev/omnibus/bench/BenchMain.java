@@ -265,7 +265,8 @@ public final class BenchMain implements Callable<Integer> {
                 () -> new RabbitMqReferences.PubSub(rabbitUrl, 0, prefetch))));
         r.addAll(h.run("rabbitmq request/reply", size, n / 10, List.<Supplier<Workload>>of(
                 () -> new OmnibusRequestReply(url),
-                () -> new RabbitMqReferences.RequestReply(rabbitUrl))));
+                () -> new RabbitMqReferences.RequestReply(rabbitUrl, false),
+                () -> new RabbitMqReferences.RequestReply(rabbitUrl, true))));
         return r;
     }
 

@@ -7,7 +7,9 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import dev.omnibus.broker.Message;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Raw amqp-client doing what the RabbitMQ backend does, with the same settings: a topic exchange,
  * persistent messages, publisher confirms (each awaited, or a window of outstanding ones tracked by
  * a ConfirmListener), a consumer with the same prefetch acking each message manually, and for
- * request/reply a reply queue with correlation ids. Publish → consume goes through a non-durable
+ * request/reply a reply queue with correlation ids, once as bare as amqp-client allows and once
+ * with the backend's guarantees (see {@link RequestReply}). Publish → consume goes through a non-durable
  * auto-delete queue (as the backend's node queue) or, given a queue type, through a durable queue of
  * that {@code x-queue-type} (as the backend's durable group queue), deleted on close.
  */
@@ -142,11 +145,22 @@ final class RabbitMqReferences {
         }
     }
 
-    /** Sequential request/reply round trips: a responder echoes to the caller's reply queue. */
+    /**
+     * Sequential request/reply round trips: a responder echoes to the caller's reply queue. Plain,
+     * a request goes unconfirmed through the default exchange straight to the responder's queue,
+     * the least amqp-client lets one do. With {@code guarantees}, each message does what the
+     * backend's does: the request goes through the topic exchange, mandatory (a request nothing
+     * takes comes back at once), persistent and confirmed (a refused one fails its caller), with a
+     * message id; the reply is mandatory and persistent, with its own id. The two split the gap to
+     * the backend into what its promises cost on the wire and what the library costs on top.
+     */
     static final class RequestReply implements Workload {
         private final String url;
+        private final boolean guarantees;
+        private final String exchange = "bench-raw";
         private final String queue = "bench-raw-rpc-" + Long.toString(ThreadLocalRandom.current().nextLong() & 0xffffffL, 36);
         private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
+        private final Map<Long, String> unconfirmed = new ConcurrentHashMap<>();
         private final AtomicLong ids = new AtomicLong();
         private Connection clientConn;
         private Connection serverConn;
@@ -154,13 +168,14 @@ final class RabbitMqReferences {
         private String replyQueue;
         private int bodySize;
 
-        RequestReply(String url) {
+        RequestReply(String url, boolean guarantees) {
             this.url = url;
+            this.guarantees = guarantees;
         }
 
         @Override
         public String name() {
-            return "raw amqp-client";
+            return guarantees ? "raw amqp-client, confirmed + mandatory" : "raw amqp-client";
         }
 
         @Override
@@ -170,15 +185,28 @@ final class RabbitMqReferences {
             clientConn = connect(url, "bench-raw-rpc-client");
             Channel server = serverConn.createChannel();
             server.queueDeclare(queue, false, false, true, null);
+            if (guarantees) {
+                server.exchangeDeclare(exchange, BuiltinExchangeType.TOPIC, true);
+                server.queueBind(queue, exchange, queue);
+            }
             server.basicConsume(queue, false, new DefaultConsumer(server) {
                 @Override
                 public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) throws IOException {
-                    AMQP.BasicProperties reply = new AMQP.BasicProperties.Builder().correlationId(props.getCorrelationId()).build();
-                    getChannel().basicPublish("", props.getReplyTo(), reply, body);
+                    AMQP.BasicProperties.Builder reply = new AMQP.BasicProperties.Builder().correlationId(props.getCorrelationId());
+                    if (guarantees) {
+                        reply.messageId(Message.newId()).deliveryMode(2);
+                    }
+                    getChannel().basicPublish("", props.getReplyTo(), guarantees, reply.build(), body);
                     getChannel().basicAck(envelope.getDeliveryTag(), false);
                 }
             });
             client = clientConn.createChannel();
+            if (guarantees) {
+                client.confirmSelect();
+                client.addConfirmListener((seq, multiple) -> confirmed(seq, multiple, false),
+                        (seq, multiple) -> confirmed(seq, multiple, true));
+                client.addReturnListener(r -> fail(r.getProperties().getCorrelationId(), "returned: " + r.getReplyText()));
+            }
             replyQueue = client.queueDeclare().getQueue();
             client.basicConsume(replyQueue, true, new DefaultConsumer(client) {
                 @Override
@@ -191,14 +219,39 @@ final class RabbitMqReferences {
             });
         }
 
+        /** A confirm (or nack) of {@code seq}, and with {@code multiple} of every earlier one: a nacked request fails. */
+        private void confirmed(long seq, boolean multiple, boolean nack) {
+            for (Long s : multiple ? List.copyOf(unconfirmed.keySet()) : List.of(seq)) {
+                if (s <= seq) {
+                    String id = unconfirmed.remove(s);
+                    if (nack && id != null) {
+                        fail(id, "nacked");
+                    }
+                }
+            }
+        }
+
+        private void fail(String correlationId, String why) {
+            CompletableFuture<byte[]> f = correlationId == null ? null : pending.remove(correlationId);
+            if (f != null) {
+                f.completeExceptionally(new IOException("request " + correlationId + " " + why));
+            }
+        }
+
         @Override
         public void run(int count, Probe probe) throws Exception {
             for (int i = 0; i < count; i++) {
                 String id = Long.toString(ids.incrementAndGet());
                 CompletableFuture<byte[]> f = new CompletableFuture<>();
                 pending.put(id, f);
-                client.basicPublish("", queue, new AMQP.BasicProperties.Builder().correlationId(id).replyTo(replyQueue).build(),
-                        Probe.stampedBody(bodySize));
+                if (guarantees) {
+                    unconfirmed.put(client.getNextPublishSeqNo(), id);
+                    client.basicPublish(exchange, queue, true, new AMQP.BasicProperties.Builder().correlationId(id).replyTo(replyQueue)
+                            .messageId(Message.newId()).deliveryMode(2).build(), Probe.stampedBody(bodySize));
+                } else {
+                    client.basicPublish("", queue, new AMQP.BasicProperties.Builder().correlationId(id).replyTo(replyQueue).build(),
+                            Probe.stampedBody(bodySize));
+                }
                 probe.delivered(f.get(10, TimeUnit.SECONDS));
             }
         }
