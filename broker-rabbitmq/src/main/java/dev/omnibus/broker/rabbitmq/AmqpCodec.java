@@ -9,6 +9,7 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,8 @@ final class AmqpCodec {
     private static final Logger LOG = LoggerFactory.getLogger(AmqpCodec.class);
     private static final int PERSISTENT = 2;
     private static final int TRANSIENT = 1;
+    /** The headers {@link #properties} sends as AMQP properties, and {@link #message} reads back from them. */
+    private static final Set<String> AS_PROPERTY = Set.of(Headers.ID, Headers.CONTENT_TYPE, Headers.CORRELATION_ID, Headers.REPLY_TO);
 
     private AmqpCodec() {
     }
@@ -52,28 +55,17 @@ final class AmqpCodec {
      * and parse). {@link #message} reads the properties back.
      */
     private static Map<String, Object> table(Map<String, String> h) {
-        int inTable = 0;
+        Map<String, Object> table = null;
         for (Map.Entry<String, String> e : h.entrySet()) {
-            if (!asProperty(e.getKey(), e.getValue())) {
-                inTable++;
-            }
-        }
-        if (inTable == 0) {
-            return null;
-        }
-        Map<String, Object> table = new HashMap<>((inTable * 4 + 2) / 3);
-        for (Map.Entry<String, String> e : h.entrySet()) {
-            if (!asProperty(e.getKey(), e.getValue())) {
+            // an empty value stays in the table: an empty property reads back as absent (a message's id is never empty)
+            if (e.getValue().isEmpty() || !AS_PROPERTY.contains(e.getKey())) {
+                if (table == null) {
+                    table = new HashMap<>();
+                }
                 table.put(e.getKey(), e.getValue());
             }
         }
         return table;
-    }
-
-    /** True for a header that travels only as its AMQP property (an empty value would read back as absent). */
-    private static boolean asProperty(String name, String value) {
-        return name.equals(Headers.ID) || !value.isEmpty()
-                && (name.equals(Headers.CONTENT_TYPE) || name.equals(Headers.CORRELATION_ID) || name.equals(Headers.REPLY_TO));
     }
 
     /**

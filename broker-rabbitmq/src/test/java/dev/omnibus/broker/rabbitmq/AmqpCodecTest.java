@@ -73,6 +73,14 @@ class AmqpCodecTest {
     }
 
     @Test
+    @DisplayName("a standard header in the table wins over its property, as the id does")
+    void tableEntryWins() {
+        AMQP.BasicProperties p = new AMQP.BasicProperties.Builder().headers(Map.of(Headers.CORRELATION_ID, "from-table"))
+                .correlationId("from-property").build();
+        assertThat(AmqpCodec.message(p, BODY).header(Headers.CORRELATION_ID)).isEqualTo("from-table");
+    }
+
+    @Test
     @DisplayName("an id in the table (an older Omnibus, or a foreign publisher) wins over message_id")
     void tableIdWins() {
         AMQP.BasicProperties p = new AMQP.BasicProperties.Builder().headers(Map.of(Headers.ID, "from-table"))
