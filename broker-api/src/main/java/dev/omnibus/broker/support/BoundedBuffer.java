@@ -131,7 +131,9 @@ final class BoundedBuffer {
             }
             grow();
         }
-        items[(head + n) % items.length] = item;
+        int tail = head + n;
+        // a wrap by subtraction, not %: the array's length need not be a power of two (it stops at capacity)
+        items[tail >= items.length ? tail - items.length : tail] = item;
         count = n + 1;
         return true;
     }
@@ -139,7 +141,9 @@ final class BoundedBuffer {
     private Object take() {
         Object o = items[head];
         items[head] = null;
-        head = (head + 1) % items.length;
+        if (++head == items.length) {
+            head = 0;
+        }
         count = count - 1;
         return o;
     }
@@ -147,9 +151,9 @@ final class BoundedBuffer {
     private void grow() {
         Object[] bigger = new Object[(int) Math.min(capacity, 2L * items.length)];
         int n = count;
-        for (int i = 0; i < n; i++) {
-            bigger[i] = items[(head + i) % items.length];
-        }
+        int first = Math.min(n, items.length - head);
+        System.arraycopy(items, head, bigger, 0, first);
+        System.arraycopy(items, 0, bigger, first, n - first);
         items = bigger;
         head = 0;
     }
