@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Delayed;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,19 +64,34 @@ class DeadlineSweepTest {
     }
 
     @Test
-    void aTimeoutShorterThanTheWaitForTheScheduledSweepGetsASweepOfItsOwn() {
-        Duration slow = Duration.ofMinutes(5);
-        sweep.add(new Op(slow), slow.toNanos());
-        assertThat(timer.getQueue()).hasSize(1);
-        Duration quick = Duration.ofMillis(5);
-        Op soon = new Op(quick);
-        sweep.add(soon, quick.toNanos());
-        // the scheduled sweep is up to RESOLUTION away: one more, at the short deadline
-        assertThat(timer.getQueue()).hasSize(2);
-        assertThat(timer.getQueue().stream().mapToLong(t -> ((java.util.concurrent.Delayed) t).getDelay(TimeUnit.MILLISECONDS)).min()
-                .getAsLong()).isLessThanOrEqualTo(5);
-        await().atMost(Duration.ofSeconds(5)).until(() -> soon.expired.get() == 1);
-        assertThat(soon.expired).hasValue(1);
+    void aTimeoutShorterThanTheWaitForTheScheduledSweepGetsASweepOfItsOwn() throws InterruptedException {
+        // hold the timer's one thread, so no scheduled task runs (and leaves the queue) while the queue is looked at
+        CountDownLatch release = new CountDownLatch(1);
+        timer.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        await().atMost(Duration.ofSeconds(5)).until(() -> timer.getActiveCount() == 1 && timer.getQueue().isEmpty());
+        try {
+            Duration slow = Duration.ofMinutes(5);
+            sweep.add(new Op(slow), slow.toNanos());
+            assertThat(timer.getQueue()).hasSize(1);
+            Duration quick = Duration.ofMillis(5);
+            Op soon = new Op(quick);
+            sweep.add(soon, quick.toNanos());
+            // the scheduled sweep is up to RESOLUTION away: one more, at the short deadline
+            assertThat(timer.getQueue()).hasSize(2);
+            assertThat(timer.getQueue().stream().mapToLong(t -> ((Delayed) t).getDelay(TimeUnit.MILLISECONDS)).min()
+                    .getAsLong()).isLessThanOrEqualTo(quick.toMillis());
+            release.countDown();
+            await().atMost(Duration.ofSeconds(5)).until(() -> soon.expired.get() == 1);
+            assertThat(soon.expired).hasValue(1);
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test
