@@ -58,8 +58,9 @@ public final class BenchMain implements Callable<Integer> {
     String jmh;
 
     @Option(names = "--table-from", paramLabel = "RESULTS_JSON",
-            description = "Print the Markdown table (README) of a results.json an earlier run wrote, instead of measuring")
-    Path tableFrom;
+            description = "Print the Markdown table (README) of a results.json an earlier run wrote, instead of measuring;"
+                    + " given more than once, the 95 % bound (median) of each row with a target, one column per run")
+    List<Path> tableFrom;
 
     @Option(names = "--subscriptions", paramLabel = "N", defaultValue = "0",
             description = "Instead of the throughput scenarios: subscribe N distinct topics on each --backend and report the"
@@ -78,8 +79,16 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (tableFrom != null && tableFrom.size() == 1) {
+            System.out.print(Report.markdownTable(Report.readJson(tableFrom.get(0))));
+            return 0;
+        }
         if (tableFrom != null) {
-            System.out.print(Report.markdownTable(Report.readJson(tableFrom)));
+            List<Report.Run> runs = new ArrayList<>();
+            for (Path file : tableFrom) {
+                runs.add(Report.readRun(file));
+            }
+            System.out.print(Report.boundTable(runs));
             return 0;
         }
         if (jmh != null) {

@@ -8,12 +8,15 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.knowm.xchart.BitmapEncoder;
@@ -137,8 +140,12 @@ public final class Report {
 
     /** The results of a file {@link #writeJson} wrote (its per-round figures), to regenerate tables from it. */
     public static List<Result> readJson(Path file) throws IOException {
+        return results(JSON.readTree(file.toFile()), file);
+    }
+
+    private static List<Result> results(JsonNode doc, Path file) {
         List<Result> out = new ArrayList<>();
-        for (JsonNode n : JSON.readTree(file.toFile()).path("results")) {
+        for (JsonNode n : doc.path("results")) {
             if (!n.has("roundMsgPerSec")) {
                 throw new IllegalArgumentException(file + " has no per-round figures (roundMsgPerSec): it was written by an older"
                         + " bench; run the bench again to get a file the tables can be made from");
@@ -149,6 +156,65 @@ public final class Report {
                     n.get("p99Micros").asDouble(), n.get("messagesPerRound").asInt()));
         }
         return out;
+    }
+
+    /** One bench run read back: its results and when it finished (its {@code date}, in UTC, to the minute). */
+    public record Run(String label, List<Result> results) {
+    }
+
+    /** {@link #readJson} with the run's {@code date} as its label ("2026-12-03 13:54"), or the file's name where it has none. */
+    public static Run readRun(Path file) throws IOException {
+        JsonNode doc = JSON.readTree(file.toFile());
+        JsonNode date = doc.path("date");
+        String label = file.getFileName().toString();
+        if (date.isTextual()) {
+            label = OffsetDateTime.parse(date.asText()).atZoneSameInstant(ZoneOffset.UTC)
+                    .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm", Locale.ROOT));
+        }
+        return new Run(label, results(doc, file));
+    }
+
+    /**
+     * The verdicts of several runs side by side: one line per row with a target (scenario, body size
+     * and reference, in the order they first appear), one column per run with the row's 95 % bound,
+     * its median in brackets, the p99 ratio's upper bound where latency has a target, and ✓ where the
+     * row was met; – where a run did not measure the row. Computed from each run's per-round figures,
+     * as every other table is.
+     */
+    public static String boundTable(List<Run> runs) {
+        Map<String, Comparison[]> rows = new LinkedHashMap<>();
+        for (int i = 0; i < runs.size(); i++) {
+            for (Comparison c : Comparison.all(runs.get(i).results())) {
+                if (c.target().isEmpty()) {
+                    continue;
+                }
+                Result r = c.reference();
+                String key = r.scenario() + '\0' + r.bodySize() + '\0' + r.implementation();
+                rows.computeIfAbsent(key, k -> new Comparison[runs.size()])[i] = c;
+            }
+        }
+        StringBuilder b = new StringBuilder("| scenario | body | reference | target |");
+        runs.forEach(run -> b.append(' ').append(run.label()).append(" |"));
+        b.append("\n|---|---|---|---|").append("---|".repeat(runs.size())).append('\n');
+        for (Comparison[] row : rows.values()) {
+            Comparison first = Arrays.stream(row).filter(Objects::nonNull).findFirst().orElseThrow();
+            Target t = first.target().orElseThrow();
+            b.append("| ").append(first.reference().scenario().replace("->", "→")).append(" | ").append(body(first.reference().bodySize()))
+                    .append(" | ").append(first.reference().implementation()).append(" | ")
+                    .append(String.format(Locale.ROOT, "≥%.2f", t.minRatio()))
+                    .append(t.hasLatencyTarget() ? String.format(Locale.ROOT, ", p99 ≤%.1f", t.maxP99Ratio()) : "").append(" |");
+            for (Comparison c : row) {
+                b.append(' ').append(c == null ? "–" : String.format(Locale.ROOT, "%.2f (%.2f)", c.lowerBound(), c.median())
+                        + (t.hasLatencyTarget() ? String.format(Locale.ROOT, ", p99 %.2f", c.p99UpperBound()) : "")
+                        + (c.met().orElse(false) ? " ✓" : "")).append(" |");
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    private static String body(int bytes) {
+        return bytes >= 1024 && bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " B";
     }
 
     private static double[] doubles(JsonNode array) {
@@ -210,7 +276,7 @@ public final class Report {
                 continue;
             }
             b.append("| ").append(o.scenario().replace("->", "→")).append(" | ")
-                    .append(o.bodySize() >= 1024 && o.bodySize() % 1024 == 0 ? o.bodySize() / 1024 + " KiB" : o.bodySize() + " B")
+                    .append(body(o.bodySize()))
                     .append(" | ").append(String.format(Locale.ROOT, "%,.0f", o.medianRate())).append(" | ")
                     .append(cs.stream().map(c -> c.reference().implementation() + String.format(Locale.ROOT, " %,.0f",
                             c.reference().medianRate())).collect(Collectors.joining(" · "))).append(" | ")
