@@ -66,7 +66,7 @@ public final class BenchMain implements Callable<Integer> {
             description = "Instead of the throughput scenarios: subscribe N distinct topics on each --backend and report the"
                     + " threads added, heap per subscription, subscribe rate and publish->deliver p99 with 1 and with N live"
                     + " (kafka: topics of one partition, ?partitions=1, then the same with kafka-clients alone; raw-kafka:"
-                    + " kafka-clients alone)")
+                    + " kafka-clients alone; each Kafka row on a new broker when the bench starts its own)")
     int subscriptions;
 
     @Option(names = "--scenario", hidden = true, paramLabel = "TEXT",
@@ -132,8 +132,15 @@ public final class BenchMain implements Callable<Integer> {
         List<ManySubscriptions.Row> rows = new ArrayList<>();
         int probes = quick ? 500 : 2_000;
         boolean kafkaWanted = backends.contains("kafka") || backends.contains("raw-kafka");
-        try (KafkaServerForBench kafka = kafkaWanted ? KafkaServerForBench.of(kafkaUrl) : null) {
+        KafkaServerForBench kafka = kafkaWanted ? KafkaServerForBench.of(kafkaUrl) : null;
+        boolean kafkaUsed = false;
+        try {
             for (String backend : backends) {
+                if (backend.equals("raw-kafka") || backend.equals("kafka")) {
+                    // each Kafka row on a broker of its own (see afresh)
+                    kafka = kafkaUsed ? kafka.afresh() : kafka;
+                    kafkaUsed = true;
+                }
                 if (backend.equals("raw-kafka")) {
                     rows.add(rawKafka(kafka, probes));
                     continue;
@@ -147,11 +154,19 @@ public final class BenchMain implements Callable<Integer> {
                     default -> throw new CommandLine.ParameterException(new CommandLine(this),
                             "--subscriptions measures memory, nats, rabbitmq or kafka, not '" + backend + "'");
                 };
-                rows.add(new ManySubscriptions(backend, url, subscriptions, probes).run());
+                KafkaServerForBench server = kafka;
+                // Kafka keeps the topics a subscribe created: on an external cluster the bench deletes them after the row
+                rows.add(new ManySubscriptions(backend, url, subscriptions, probes,
+                        backend.equals("kafka") ? server::deleteIfExternal : token -> { }).run());
                 ManySubscriptions.print(rows.subList(rows.size() - 1, rows.size()), System.err);
                 if (backend.equals("kafka") && !backends.contains("raw-kafka")) {
+                    kafka = kafka.afresh();
                     rows.add(rawKafka(kafka, probes));
                 }
+            }
+        } finally {
+            if (kafka != null) {
+                kafka.close();
             }
         }
         ManySubscriptions.print(rows, System.out);

@@ -105,10 +105,7 @@ final class KafkaReferences {
     static void deleteContaining(String bootstrap, String token) {
         try (Admin a = admin(bootstrap)) {
             Set<String> topics = a.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<String> mine = topics.stream().filter(t -> t.contains(token)).toList();
-            if (!mine.isEmpty()) {
-                a.deleteTopics(mine).all().get(30, TimeUnit.SECONDS);
-            }
+            deleteTopics(a, topics.stream().filter(t -> t.contains(token)).toList());
             List<String> groups = a.listConsumerGroups().all().get(30, TimeUnit.SECONDS).stream()
                     .map(g -> g.groupId()).filter(g -> g.contains(token)).toList();
             if (!groups.isEmpty()) {
@@ -116,6 +113,21 @@ final class KafkaReferences {
             }
         } catch (Exception e) {
             System.err.println("could not delete the bench's Kafka topics and groups (" + token + "): " + e);
+        }
+    }
+
+    /** Deletes {@code topics}, 500 a request; a failure is reported, not thrown (it would hide the run's result or error). */
+    static void deleteTopics(Admin admin, List<String> topics) {
+        for (int i = 0; i < topics.size(); i += 500) {
+            List<String> batch = topics.subList(i, Math.min(topics.size(), i + 500));
+            try {
+                admin.deleteTopics(batch).all().get(120, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                System.err.println("bench: could not delete " + batch.size() + " Kafka topics (" + batch.get(0) + " ...): " + e);
+            }
         }
     }
 

@@ -41,6 +41,27 @@ final class KafkaServerForBench implements AutoCloseable {
         return (end >= 0 ? rest.substring(0, end) : rest).replaceAll("/+$", "");
     }
 
+    /**
+     * The broker for the next many-subscriptions row: a KRaft broker of the bench's own is killed and
+     * a new one started, so the row does not share it with the 10,000 topics of the row before (at
+     * that size a broker still busy with them timed out the next row's first sends); an external
+     * cluster stays (its earlier row's topics were deleted, see {@link #deleteIfExternal}).
+     */
+    KafkaServerForBench afresh() {
+        if (local == null) {
+            return this;
+        }
+        close();
+        return of(null);
+    }
+
+    /** On an external cluster, deletes the topics and groups named with {@code token}; a broker of the bench's own is killed instead. */
+    void deleteIfExternal(String token) {
+        if (local == null) {
+            KafkaReferences.deleteContaining(bootstrap(), token);
+        }
+    }
+
     Workload cleaned(OmnibusWorkload w) {
         return cleaned(w, OmnibusWorkload::token);
     }

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * What a subscription costs when there are many: subscribes {@code count} distinct topics on one
@@ -28,7 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * subscribe rate, and the publish→deliver p99 of one probe subscription with only it live, with
  * all {@code count} live, and with only it live again after they are gone (each p99 the median of
  * five blocks, so that the two "only it" values show the machine's noise). Unsubscribes everything and disconnects at the end (non-durable
- * subscriptions: RabbitMQ's bindings go with them, core NATS and memory keep nothing).
+ * subscriptions: RabbitMQ's bindings go with them, core NATS and memory keep nothing; Kafka's topics stay, for
+ * the {@code cleanUp} given to delete).
  *
  * <p>Targets (issue #22): threads ≤ 2 × cores + a constant, heap ≤ 4 KiB per subscription,
  * p99 with {@code count} ≤ 2 × p99 with one (the mean of the two "only it" values).
@@ -59,12 +61,22 @@ final class ManySubscriptions {
     private final String url;
     private final int count;
     private final int probes;
+    private final Consumer<String> cleanUp;
 
     ManySubscriptions(String backend, String url, int count, int probes) {
+        this(backend, url, count, probes, token -> { });
+    }
+
+    /**
+     * @param cleanUp called once the broker disconnected, with the token every topic and node id of
+     *     the run contains: deletes what the backend keeps at the server after unsubscribing (Kafka's topics and groups)
+     */
+    ManySubscriptions(String backend, String url, int count, int probes, Consumer<String> cleanUp) {
         this.backend = backend;
         this.url = url;
         this.count = count;
         this.probes = probes;
+        this.cleanUp = cleanUp;
     }
 
     Row run() throws Exception {
@@ -114,6 +126,7 @@ final class ManySubscriptions {
                 s.unsubscribe();
             }
             b.disconnect();
+            cleanUp.accept(token);
         }
     }
 

@@ -103,7 +103,7 @@ final class RawKafkaManyTopics {
 
     /**
      * One record to each topic; a topic just created may be unknown to the producer's metadata for a
-     * moment, so the records whose send failed are sent again, for up to two minutes.
+     * moment, so the records whose send failed are sent again, until one deadline ten minutes after the first send.
      */
     private static void sendOneEach(KafkaProducer<byte[], byte[]> producer, List<String> topics) throws InterruptedException {
         List<String> left = topics;
@@ -133,21 +133,10 @@ final class RawKafkaManyTopics {
         }
     }
 
-    /** Deletes the run's topics, 500 a request; a failure is reported, not thrown (it would hide the run's result or error). */
     private static void delete(Admin admin, List<String> topics, String probeTopic) {
         List<String> mine = new ArrayList<>(topics);
         mine.add(probeTopic);
-        for (int i = 0; i < mine.size(); i += 500) {
-            List<String> batch = mine.subList(i, Math.min(mine.size(), i + 500));
-            try {
-                admin.deleteTopics(batch).all().get(120, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                System.err.println("bench: could not delete " + batch.size() + " raw kafka-clients topics (" + batch.get(0) + " ...): " + e);
-            }
-        }
+        KafkaReferences.deleteTopics(admin, mine);
     }
 
     private static void create(Admin admin, List<String> topics) throws Exception {
