@@ -101,7 +101,7 @@ final class KafkaServerForBench implements AutoCloseable {
                 try {
                     w.close();
                 } finally {
-                    KafkaReferences.deleteContaining(bootstrap(), token.apply(w));
+                    deleteIfExternal(token.apply(w));
                 }
             }
         };

@@ -63,10 +63,6 @@ final class ManySubscriptions {
     private final int probes;
     private final Consumer<String> cleanUp;
 
-    ManySubscriptions(String backend, String url, int count, int probes) {
-        this(backend, url, count, probes, token -> { });
-    }
-
     /**
      * @param cleanUp called once the broker disconnected, with the token every topic and node id of
      *     the run contains: deletes what the backend keeps at the server after unsubscribing (Kafka's topics and groups)
