@@ -287,7 +287,8 @@ public final class Report {
                     .append(cs.stream().map(c -> spread(c).replace('-', '–')).collect(Collectors.joining(" · "))).append(" | ")
                     .append(cs.stream().filter(c -> c.target().isPresent()).map(Report::bound).collect(Collectors.joining(" · ")))
                     .append(" | ")
-                    .append(cs.stream().map(c -> c.target().map(t -> t.reference() + " " + markdownTarget(t)).orElse("")).filter(s -> !s.isEmpty()).collect(Collectors.joining(" · ")))
+                    .append(cs.stream().flatMap(c -> c.target().stream()).map(t -> t.reference() + " " + markdownTarget(t))
+                            .collect(Collectors.joining(" · ")))
                     .append(" | ")
                     .append(cs.stream().map(Report::met).filter(s -> !s.isEmpty()).collect(Collectors.joining(" · ")))
                     .append(" |\n");
